@@ -1,0 +1,124 @@
+"""The `casebase` command: thin click commands over the library functions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+def make_app():
+    from app import create_app  # late: `casebase check` needs no model or database
+
+    return create_app()
+
+
+@click.group()
+def main() -> None:
+    """村案通：村级集体经济案例检索。"""
+
+
+@main.command()
+@click.option("--rebuild", is_flag=True, help="从头重建，不复用上一代索引。")
+@click.option("--cases", "cases_dir", type=click.Path(file_okay=False), default=None,
+              help="案例目录（默认取配置 CASES_DIR）。")
+def index(rebuild: bool, cases_dir: str | None) -> None:
+    """索引案例目录：新建一代索引，完成后原子切换。"""
+    from indexer.build import build_index
+    from indexer.store import BuildLockedError
+
+    app = make_app()
+    with app.app_context():
+        service = app.extensions["casesearch"]
+        with app.extensions["casebase_sessionmaker"]() as session:
+            try:
+                report = build_index(Path(cases_dir or app.config["CASES_DIR"]),
+                                     Path(app.config["INDEX_DIR"]), session, service.embedder,
+                                     rebuild=rebuild, progress=sys.stderr.isatty())
+            except BuildLockedError:
+                raise click.ClickException("另一个索引任务正在运行，请稍后再试") from None
+    for problem in report.problems:
+        click.echo(f"问题：{problem}", err=True)
+    click.echo(report.summary())
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def check(directory: str | None) -> None:
+    """检查案例目录的格式，列出每个有问题的文件、字段和原因。"""
+    from indexer.parse import CaseFormatError
+    from indexer.parse import case_files
+    from indexer.parse import load_case
+    from indexer.parse import load_vocabulary
+
+    root = Path(directory) if directory else Path(__file__).resolve().parent / "cases"
+    if not root.is_dir():
+        raise click.ClickException(f"目录不存在：{root}")
+    vocab = load_vocabulary()
+    files, bad, seen = case_files(root), 0, {}
+    for path in files:
+        try:
+            case = load_case(path, vocab)
+        except CaseFormatError as exc:
+            bad += 1
+            for problem in exc.problems:
+                click.echo(str(problem))
+            continue
+        if case.slug in seen:
+            bad += 1
+            click.echo(f"{path}: [id] 与 {seen[case.slug]} 的 id 重复")
+        seen.setdefault(case.slug, path)
+    click.echo(f"检查 {len(files)} 个文件：{len(files) - bad} 个合格，{bad} 个有问题")
+    if bad:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("text")
+@click.option("--mode", type=click.Choice(["hybrid", "keyword", "vector"]), default="hybrid")
+@click.option("--limit", type=click.IntRange(1, 50), default=10)
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
+def search(text: str, mode: str, limit: int, as_json: bool) -> None:
+    """在终端里搜索，按相关度列出案例。"""
+    from search.engine import run_search
+    from search.query import QueryError
+    from search.query import parse_query
+
+    app = make_app()
+    try:
+        query = parse_query({"q": text, "per_page": str(limit)})
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    result = run_search(app.extensions["casesearch"], query, mode)
+    if as_json:
+        click.echo(json.dumps({"query": text, "total": result.total, "hits": result.hits},
+                              ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{query.describe()}：共 {result.total} 篇（{result.millis:.0f} 毫秒）")
+    for n in result.notices:
+        click.echo(f"提示：{n}")
+    for i, hit in enumerate(result.hits, 1):
+        ev = hit["evidence"]
+        ranks = f"关键词#{ev['keyword_rank'] or '-'} 语义#{ev['vector_rank'] or '-'}"
+        click.echo(f"{i:>2}. {hit['title']}  [{hit['id']}]  {hit['score']:.3f}  {ranks}")
+        snippet = hit["snippet"].replace("<mark>", "【").replace("</mark>", "】")
+        click.echo(f"    {hit['snippet_section']}：{snippet}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """用 waitress（生产级 WSGI 服务器）提供网页和 API。"""
+    from waitress import serve as waitress_serve
+
+    app = make_app()
+    click.echo(f"村案通已启动：http://{host}:{port}/")
+    waitress_serve(app, host=host, port=port, threads=threads)
+
+
+if __name__ == "__main__":
+    main()

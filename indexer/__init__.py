@@ -1,0 +1,1 @@
+"""Case parsing, analysis and index building: plain Python, no Flask."""

@@ -1,0 +1,135 @@
+"""The in-memory shape of one case study, shared by the indexer, search and the web app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+
+KINDS = ("case", "practice", "overview")
+KIND_LABELS = {"case": "村镇案例", "practice": "工作做法", "overview": "综述"}
+# Body headings in the order a reader expects them; other headings are kept after these.
+SECTION_ORDER = ("背景", "主要做法", "利益联结", "成效", "经验启示")
+REGION_LEVELS = ("province", "city", "county", "township", "village")
+REGION_LABELS = {
+    "province": "省",
+    "city": "市",
+    "county": "县（区、市）",
+    "township": "乡镇",
+    "village": "村",
+}
+
+
+@dataclass(frozen=True)
+class Region:
+    province: str | None = None
+    city: str | None = None
+    county: str | None = None
+    township: str | None = None
+    village: str | None = None
+
+    def parts(self) -> list[str]:
+        """Return the known parts, broadest first."""
+        return [p for p in (getattr(self, lvl) for lvl in REGION_LEVELS) if p]
+
+    def label(self) -> str:
+        return " · ".join(self.parts()) or "地区未注明"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number the source states, e.g. 村集体经济收入 50 万元 (2023)."""
+
+    label: str
+    value: float
+    unit: str
+    year: int | None = None
+    # Controlled meaning of the number, so code can compare cases: see vocabulary.yaml `metrics`.
+    metric: str | None = None
+    approx: bool = False  # the source says 余/近/超过
+
+    def display(self) -> str:
+        value = f"{self.value:g}"
+        suffix = "余" if self.approx else ""
+        year = f"（{self.year}年）" if self.year else ""
+        return f"{self.label}：{value}{suffix}{self.unit}{year}"
+
+
+@dataclass(frozen=True)
+class Source:
+    document: str
+    publisher: str | None = None
+    date: str | None = None
+
+    def citation(self) -> str:
+        parts = [f"《{self.document}》" if not self.document.startswith("《") else self.document]
+        if self.publisher:
+            parts.append(self.publisher)
+        if self.date:
+            parts.append(self.date)
+        return "，".join(parts)
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    text: str  # Markdown of the section body, without its heading
+
+
+@dataclass(frozen=True)
+class Case:
+    slug: str
+    title: str
+    kind: str
+    region: Region
+    summary: str
+    source: Source
+    years: tuple[int, ...] = ()
+    models: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()
+    terrain: str | None = None
+    tags: tuple[str, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    sections: tuple[Section, ...] = ()
+    body: str = ""
+    content_hash: str = ""
+    path: str = ""
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def section(self, heading: str) -> Section | None:
+        return next((s for s in self.sections if s.heading == heading), None)
+
+    def income_figures(self) -> list[Figure]:
+        """Collective-income levels (metric `income`), oldest first."""
+        found = [f for f in self.figures if f.metric == "income"]
+        # A figure without a year is the report's "now", so it sorts last.
+        return sorted(found, key=lambda f: f.year or 9999)
+
+    def income_before_after(self) -> tuple[Figure | None, Figure | None]:
+        """Return the earliest and the latest stated collective income, if two exist."""
+        levels = self.income_figures()
+        if len(levels) < 2:
+            return (None, levels[0] if levels else None)
+        return levels[0], levels[-1]
+
+
+def case_to_dict(case: Case) -> dict:
+    """A JSON-ready form of the case (the catalog of an index generation stores these)."""
+    from dataclasses import asdict
+
+    data = asdict(case)
+    data.pop("extra", None)
+    return data
+
+
+def case_from_dict(data: dict) -> Case:
+    return Case(
+        slug=data["slug"], title=data["title"], kind=data["kind"],
+        region=Region(**data["region"]), summary=data["summary"], source=Source(**data["source"]),
+        years=tuple(data["years"]), models=tuple(data["models"]),
+        industries=tuple(data["industries"]), resources=tuple(data["resources"]),
+        terrain=data["terrain"], tags=tuple(data["tags"]),
+        figures=tuple(Figure(**f) for f in data["figures"]),
+        sections=tuple(Section(**s) for s in data["sections"]),
+        body=data["body"], content_hash=data["content_hash"], path=data["path"],
+    )

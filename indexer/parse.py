@@ -1,0 +1,297 @@
+"""Read a case Markdown file (YAML front matter + body) into a validated `Case`."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import frontmatter
+import yaml
+
+from indexer.case import KINDS
+from indexer.case import Case
+from indexer.case import Figure
+from indexer.case import Region
+from indexer.case import Section
+from indexer.case import Source
+
+DATA_DIR = Path(__file__).parent / "data"
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
+MAX_FILE_BYTES = 512 * 1024
+HEADING_RE = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one file, worded for the editor."""
+
+    path: str
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: [{self.field}] {self.reason}"
+
+
+class CaseFormatError(Exception):
+    """A case file that cannot be indexed; carries every problem found in it."""
+
+    def __init__(self, path: str, problems: list[Problem]):
+        self.path = path
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    models: frozenset[str]
+    industries: frozenset[str]
+    resources: frozenset[str]
+    terrain: frozenset[str]
+    metrics: dict[str, str]
+    units: frozenset[str]
+
+
+@lru_cache(maxsize=4)
+def load_vocabulary(path: Path = DATA_DIR / "vocabulary.yaml") -> Vocabulary:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return Vocabulary(
+        models=frozenset(raw["models"]),
+        industries=frozenset(raw["industries"]),
+        resources=frozenset(raw["resources"]),
+        terrain=frozenset(raw["terrain"]),
+        metrics=dict(raw["metrics"]),
+        units=frozenset(str(u) for u in raw["units"]),
+    )
+
+
+def is_case_file(path: Path) -> bool:
+    """Cases are `*.md` files whose name does not start with `_` or `.` (README etc. excluded)."""
+    return path.suffix == ".md" and not path.name.startswith(("_", ".")) and path.name != "README.md"
+
+
+def case_files(cases_dir: Path) -> list[Path]:
+    return sorted(p for p in Path(cases_dir).rglob("*.md") if is_case_file(p))
+
+
+def load_case(path: Path, vocab: Vocabulary | None = None) -> Case:
+    """Parse and validate one file.
+
+    :raise CaseFormatError: with every problem found, each naming the field and a Chinese reason.
+    """
+    vocab = vocab or load_vocabulary()
+    p = str(path)
+    try:
+        raw_bytes = Path(path).read_bytes()
+    except OSError as exc:
+        raise CaseFormatError(p, [Problem(p, "file", f"无法读取文件：{exc.strerror}")]) from exc
+    if len(raw_bytes) > MAX_FILE_BYTES:
+        raise CaseFormatError(p, [Problem(p, "file", "文件超过 512 KB，请拆分或精简")])
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CaseFormatError(p, [Problem(p, "file", "文件不是 UTF-8 编码")]) from exc
+    return parse_case_text(text, p, vocab)
+
+
+def parse_case_text(text: str, path: str, vocab: Vocabulary) -> Case:
+    text = text.lstrip("\ufeff")
+    if not text.startswith("---"):
+        raise CaseFormatError(path, [Problem(path, "front matter", "缺少以 --- 开头的 YAML 头部")])
+    try:
+        post = frontmatter.loads(text)
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        reason = f"YAML 头部无法解析：{_yaml_where(exc)}"
+        raise CaseFormatError(path, [Problem(path, "front matter", reason)]) from exc
+    meta = post.metadata
+    if not isinstance(meta, dict) or not meta:
+        raise CaseFormatError(path, [Problem(path, "front matter", "YAML 头部为空或不是键值对")])
+    checker = _Checker(path, meta, vocab)
+    case = checker.build(post.content, text)
+    if checker.problems:
+        raise CaseFormatError(path, checker.problems)
+    return case
+
+
+def _yaml_where(exc: Exception) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return f"第 {mark.line + 1} 行第 {mark.column + 1} 列附近格式错误"
+    return "格式错误"
+
+
+def split_sections(body: str) -> tuple[Section, ...]:
+    """Split the body at `## ` headings; text before the first heading becomes 概述."""
+    sections: list[Section] = []
+    matches = list(HEADING_RE.finditer(body))
+    lead = body[: matches[0].start()] if matches else body
+    if lead.strip():
+        sections.append(Section("概述", lead.strip()))
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(body)
+        chunk = body[m.end() : end].strip()
+        if chunk:
+            sections.append(Section(m.group(1).strip(), chunk))
+    return tuple(sections)
+
+
+class _Checker:
+    """Collects every problem in one file instead of stopping at the first."""
+
+    def __init__(self, path: str, meta: dict, vocab: Vocabulary):
+        self.path, self.meta, self.vocab = path, meta, vocab
+        self.problems: list[Problem] = []
+
+    def fail(self, field: str, reason: str) -> None:
+        self.problems.append(Problem(self.path, field, reason))
+
+    def text(self, key: str, required: bool = True, max_len: int = 300) -> str | None:
+        value = self.meta.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.fail(key, "必填字段缺失")
+            return None
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            self.fail(key, "应为文字")
+            return None
+        value = str(value).strip()
+        if len(value) > max_len:
+            self.fail(key, f"超过 {max_len} 字")
+        return value
+
+    def terms(self, key: str, allowed: frozenset[str] | None) -> tuple[str, ...]:
+        value = self.meta.get(key, [])
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.fail(key, "应为列表")
+            return ()
+        out: list[str] = []
+        for item in value:
+            if not isinstance(item, str) or not item.strip():
+                self.fail(key, f"列表项 {item!r} 应为非空文字")
+            elif allowed is not None and item not in allowed:
+                self.fail(key, f"“{item}”不在词表中（indexer/data/vocabulary.yaml）")
+            elif item not in out:
+                out.append(item.strip())
+        return tuple(out)
+
+    def build(self, body: str, raw: str) -> Case:
+        slug = self.text("id")
+        if slug and not SLUG_RE.match(slug):
+            self.fail("id", "只能用小写字母、数字和连字符，2–80 个字符")
+        title = self.text("title", max_len=120)
+        kind = self.text("kind")
+        if kind and kind not in KINDS:
+            self.fail("kind", f"应为 {'、'.join(KINDS)} 之一")
+        summary = self.text("summary", max_len=600)
+        terrain = self.text("terrain", required=False)
+        if terrain and terrain not in self.vocab.terrain:
+            self.fail("terrain", f"“{terrain}”不在地形词表中")
+        if not body.strip():
+            self.fail("body", "正文为空")
+        return Case(
+            slug=slug or "",
+            title=title or "",
+            kind=kind or "case",
+            region=self.region(),
+            summary=summary or "",
+            source=self.source(),
+            years=self.years(),
+            models=self.terms("models", self.vocab.models),
+            industries=self.terms("industries", self.vocab.industries),
+            resources=self.terms("resources", self.vocab.resources),
+            terrain=terrain,
+            tags=self.terms("tags", None),
+            figures=self.figures(),
+            sections=split_sections(body),
+            body=body.strip(),
+            content_hash=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+            path=self.path,
+        )
+
+    def region(self) -> Region:
+        value = self.meta.get("region") or {}
+        if not isinstance(value, dict):
+            self.fail("region", "应为包含 province/city/county/township/village 的映射")
+            return Region()
+        unknown = set(value) - {"province", "city", "county", "township", "village"}
+        if unknown:
+            self.fail("region", f"未知的键：{'、'.join(sorted(map(str, unknown)))}")
+        parts = {}
+        for key in ("province", "city", "county", "township", "village"):
+            v = value.get(key)
+            if v is not None and not isinstance(v, str):
+                self.fail(f"region.{key}", "应为文字")
+            parts[key] = v.strip() if isinstance(v, str) and v.strip() else None
+        return Region(**parts)
+
+    def years(self) -> tuple[int, ...]:
+        value = self.meta.get("years", [])
+        if isinstance(value, int):
+            value = [value]
+        if not isinstance(value, list):
+            self.fail("years", "应为年份列表，如 [2020, 2023]")
+            return ()
+        out = []
+        for y in value:
+            if isinstance(y, bool) or not isinstance(y, int) or not 1949 <= y <= 2100:
+                self.fail("years", f"年份 {y!r} 无效")
+            else:
+                out.append(y)
+        return tuple(sorted(set(out)))
+
+    def source(self) -> Source:
+        value = self.meta.get("source")
+        if not isinstance(value, dict) or not value.get("document"):
+            self.fail("source", "必须注明来源（document，可选 publisher、date）")
+            return Source(document="")
+        date = value.get("date")
+        return Source(
+            document=str(value["document"]).strip(),
+            publisher=str(value["publisher"]).strip() if value.get("publisher") else None,
+            date=str(date).strip() if date else None,
+        )
+
+    def figures(self) -> tuple[Figure, ...]:
+        value = self.meta.get("figures", [])
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.fail("figures", "应为列表，每项含 label、value、unit，可选 year、metric")
+            return ()
+        out = []
+        for i, item in enumerate(value, 1):
+            where = f"figures[{i}]"
+            if not isinstance(item, dict):
+                self.fail(where, "应为含 label、value、unit 的映射")
+                continue
+            label, number, unit = item.get("label"), item.get("value"), item.get("unit")
+            year, metric = item.get("year"), item.get("metric")
+            ok = True
+            if not isinstance(label, str) or not label.strip():
+                self.fail(where, "缺少 label（说明这个数字是什么）")
+                ok = False
+            if isinstance(number, bool) or not isinstance(number, int | float) or number < 0:
+                self.fail(where, f"value 应为非负数字，而不是 {number!r}")
+                ok = False
+            if unit not in self.vocab.units:
+                self.fail(where, f"单位 {unit!r} 不在词表中")
+                ok = False
+            if year is not None and (
+                isinstance(year, bool) or not isinstance(year, int) or not 1949 <= year <= 2100
+            ):
+                self.fail(where, f"year {year!r} 无效")
+                ok = False
+            if metric is not None and metric not in self.vocab.metrics:
+                self.fail(where, f"metric {metric!r} 不在词表中")
+                ok = False
+            if ok:
+                approx = bool(item.get("approx", False))
+                out.append(Figure(label.strip(), float(number), unit, year, metric, approx))
+        return tuple(out)

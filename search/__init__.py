@@ -1,0 +1,1 @@
+"""Search over an index generation: plain Python, no Flask."""

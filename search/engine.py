@@ -1,0 +1,113 @@
+"""Run a search end to end: keyword + vector, fusion, filters, facets, snippets, one page."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from dataclasses import field
+
+from indexer.case import KIND_LABELS
+from indexer.case import Case
+from search.facets import facet_counts
+from search.facets import latest_income
+from search.facets import matches
+from search.generation import Generation
+from search.generation import SearchService
+from search.highlight import best_snippet
+from search.highlight import highlight
+from search.keyword import keyword_hits
+from search.keyword import plan_query
+from search.keyword import weighting
+from search.query import SearchQuery
+from search.rank import Hit
+from search.rank import fuse
+from search.vector import vector_hits
+
+MODES = ("hybrid", "keyword", "vector")
+KIND_ORDER = {"case": 0, "practice": 1, "overview": 2}
+VECTOR_CANDIDATES = 100
+
+
+@dataclass
+class SearchResult:
+    query: SearchQuery
+    total: int
+    hits: list[dict]
+    facets: dict
+    generation: str
+    mode: str
+    words: list[str] = field(default_factory=list)  # the query as the analyzer read it
+    notices: list[str] = field(default_factory=list)
+    millis: float = 0.0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.per_page))
+
+
+def rank_cases(service: SearchService, gen: Generation, query: SearchQuery,
+               mode: str = "hybrid") -> tuple[list[Hit], list[str], list[str]]:
+    """Every case the query finds, best first (no filters), the query words and notices."""
+    if query.is_empty:
+        order = sorted(gen.catalog.values(), key=lambda c: (KIND_ORDER.get(c.kind, 9), c.slug))
+        return [Hit(c.slug) for c in order], [], []
+    plan = plan_query(query.terms_text, query.phrases)
+    if not plan.groups and not plan.phrases:
+        return [], [], ["搜索内容里没有可检索的词（只有标点、表情或“的、怎么”这类虚词）"]
+    notices = []
+    keyword = []
+    if mode != "vector":
+        with gen.ix.searcher(weighting=weighting()) as searcher:
+            keyword = keyword_hits(searcher, plan)
+    vector = []
+    if mode != "keyword":
+        if service.vectors_usable:
+            vector = vector_hits(gen, service.embedder.encode_query(query.text),
+                                 VECTOR_CANDIDATES)
+        else:
+            notices.append("语义检索暂不可用（索引与模型不一致），仅按关键词检索")
+    return fuse(keyword, vector), plan.words, notices
+
+
+def run_search(service: SearchService, query: SearchQuery, mode: str = "hybrid") -> SearchResult:
+    started = time.perf_counter()
+    gen = service.generation()
+    ranked, words, notices = rank_cases(service, gen, query, mode)
+    found = [gen.catalog[h.slug] for h in ranked if h.slug in gen.catalog]
+    facets = facet_counts(found, query)
+    kept = [h for h in ranked if h.slug in gen.catalog and matches(gen.catalog[h.slug], query)]
+    first = (query.page - 1) * query.per_page
+    page = [hit_view(gen, h, gen.catalog[h.slug]) for h in kept[first:first + query.per_page]]
+    if kept and first >= len(kept):
+        notices.append("页码超出范围")
+    return SearchResult(query=query, total=len(kept), hits=page, facets=facets,
+                        generation=gen.name, mode=mode, words=words, notices=notices,
+                        millis=(time.perf_counter() - started) * 1000)
+
+
+def hit_view(gen: Generation, hit: Hit, case: Case) -> dict:
+    """What a result shows: the case's key facts, a highlighted snippet and the evidence."""
+    fallback = None
+    if hit.chunk is not None:
+        fallback = (gen.chunk_sections[hit.chunk], gen.chunk_texts[hit.chunk])
+    snippet = best_snippet(case, hit.matched, fallback)
+    before, after = case.income_before_after()
+    return {
+        "id": case.slug,
+        "title": case.title,
+        "title_html": highlight(case.title, hit.matched),
+        "kind": case.kind,
+        "kind_label": KIND_LABELS.get(case.kind, case.kind),
+        "region": case.region.label(),
+        "summary": case.summary,
+        "snippet": snippet.html,
+        "snippet_section": snippet.section,
+        "score": round(hit.score, 4),
+        "matched": sorted(w for w in hit.matched if w),
+        "evidence": hit.evidence(),
+        "models": list(case.models),
+        "resources": list(case.resources),
+        "industries": list(case.industries),
+        "income_before": before.value if before else None,
+        "income_after": latest_income(case),
+    }

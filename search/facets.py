@@ -1,0 +1,93 @@
+"""Filters and facet counts over a result set.
+
+Counts are disjunctive, as in a shop's side bar: the count next to a value of one facet is
+computed with every other facet's filter applied but not that facet's own, so choosing a
+second value of the same facet widens the results by exactly the number shown.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from indexer.case import KIND_LABELS
+from indexer.case import Case
+from search.query import FILTER_LABELS
+from search.query import INCOME_BUCKETS
+from search.query import SearchQuery
+
+FACET_ORDER = ("kind", "models", "resources", "industries", "terrain", "province", "city",
+               "county", "income")
+
+
+def case_values(case: Case, facet: str) -> list[str]:
+    if facet in ("models", "industries", "resources"):
+        return list(getattr(case, facet))
+    if facet == "kind":
+        return [case.kind]
+    if facet == "terrain":
+        return [case.terrain] if case.terrain else []
+    value = getattr(case.region, facet)
+    return [value] if value else []
+
+
+def latest_income(case: Case) -> float | None:
+    _, after = case.income_before_after()
+    return after.value if after else None
+
+
+def income_bucket(case: Case) -> str | None:
+    value = latest_income(case)
+    if value is None:
+        return None
+    for key, _, low, high in INCOME_BUCKETS:
+        if value >= low and (high is None or value < high):
+            return key
+    return None
+
+
+def matches(case: Case, query: SearchQuery, skip: str | None = None) -> bool:
+    """Whether the case passes every filter of the query except facet `skip`."""
+    for facet, wanted in query.filters.items():
+        if facet != skip and not set(case_values(case, facet)) & set(wanted):
+            return False
+    if skip != "income" and (query.income_min is not None or query.income_max is not None):
+        value = latest_income(case)
+        if value is None:
+            return False
+        if query.income_min is not None and value < query.income_min:
+            return False
+        if query.income_max is not None and value >= query.income_max:
+            return False
+    return True
+
+
+def facet_counts(cases: list[Case], query: SearchQuery) -> dict[str, dict]:
+    """For each facet: its label and values with counts, selected values flagged."""
+    out: dict[str, dict] = {}
+    for facet in FACET_ORDER:
+        pool = [c for c in cases if matches(c, query, skip=facet)]
+        if facet == "income":
+            out[facet] = _income_facet(pool, query)
+            continue
+        counts = Counter(v for c in pool for v in case_values(c, facet))
+        chosen = set(query.filters.get(facet, ()))
+        for value in chosen - set(counts):
+            counts[value] = 0  # a chosen value stays visible (and removable) with 0
+        values = [
+            {"value": v, "label": KIND_LABELS.get(v, v) if facet == "kind" else v,
+             "count": n, "selected": v in chosen}
+            for v, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
+        ]
+        out[facet] = {"label": FILTER_LABELS[facet], "values": values}
+    return out
+
+
+def _income_facet(pool: list[Case], query: SearchQuery) -> dict:
+    counts = Counter(income_bucket(c) for c in pool)
+    values = []
+    for key, label, low, high in INCOME_BUCKETS:
+        selected = query.income_min == low and query.income_max == high
+        if counts.get(key) or selected:
+            values.append({"value": key, "label": label, "count": counts.get(key, 0),
+                           "selected": selected})
+    return {"label": "集体经济收入（最新）", "values": values}

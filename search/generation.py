@@ -1,0 +1,108 @@
+"""A loaded index generation, and the service that keeps the newest one open."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.index import IndexError as WhooshIndexError
+
+from indexer import store
+from indexer.case import Case
+from indexer.case import case_from_dict
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Generation:
+    name: str
+    path: Path
+    ix: object  # whoosh.index.Index
+    catalog: dict[str, Case]
+    slugs: list[str]  # case order of the vector matrix's chunk runs
+    case_starts: np.ndarray  # first chunk row of each case in `slugs`
+    chunk_sections: list[str]
+    chunk_texts: list[str]
+    vectors: np.ndarray  # (n_chunks, dim) float32, L2-normalised
+    embedder: str
+    dim: int
+
+    def case(self, slug: str) -> Case | None:
+        return self.catalog.get(slug)
+
+
+def load_generation(path: Path) -> Generation:
+    """Open every store of one generation; raise IndexCorruptError when any part is unreadable."""
+    try:
+        manifest = store.read_json(path / "manifest.json")
+        catalog = {s: case_from_dict(d) for s, d in store.read_json(path / "catalog.json").items()}
+        chunks = store.read_json(path / "chunks.json")
+        vectors = np.load(path / "vectors.npy", mmap_mode="r")
+        ix = whoosh_index.open_dir(str(path / "whoosh"))
+    except (OSError, ValueError, KeyError, TypeError, WhooshIndexError) as exc:
+        raise store.IndexCorruptError(f"cannot read index generation {path.name}: {exc}") from exc
+    if len(chunks) != vectors.shape[0]:
+        raise store.IndexCorruptError(f"{path.name}: chunk list and vectors disagree")
+    slugs, starts = [], []
+    for row, chunk in enumerate(chunks):
+        if not slugs or slugs[-1] != chunk["slug"]:
+            slugs.append(chunk["slug"])
+            starts.append(row)
+    return Generation(
+        name=manifest["generation"], path=path, ix=ix, catalog=catalog, slugs=slugs,
+        case_starts=np.asarray(starts, dtype=np.int64),
+        chunk_sections=[c["section"] for c in chunks], chunk_texts=[c["text"] for c in chunks],
+        vectors=np.ascontiguousarray(vectors, dtype=np.float32), embedder=manifest["embedder"],
+        dim=int(manifest["dim"]),
+    )
+
+
+class SearchService:
+    """Holds the serving generation and the embedder; picks up a new generation after a build.
+
+    Every worker process has one. CURRENT is checked at most every `check_interval` seconds,
+    so a rebuild switches all workers within a second without a failed request: the old
+    generation stays open until the new one has loaded completely.
+    """
+
+    def __init__(self, index_dir: Path, embedder, check_interval: float = 1.0):
+        self.index_dir = Path(index_dir)
+        self.embedder = embedder
+        self.check_interval = check_interval
+        self._gen: Generation | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def generation(self) -> Generation:
+        """The newest complete generation.
+
+        :raise store.IndexMissingError: before the first build.
+        :raise store.IndexCorruptError: when nothing readable is left to serve.
+        """
+        now = time.monotonic()
+        if self._gen is not None and now - self._checked < self.check_interval:
+            return self._gen
+        with self._lock:
+            self._checked = now
+            name = store.current_name(self.index_dir)
+            if self._gen is not None and name == self._gen.name:
+                return self._gen
+            try:
+                self._gen = load_generation(store.current_path(self.index_dir))
+            except (store.IndexMissingError, store.IndexCorruptError):
+                if self._gen is None:
+                    raise
+                log.exception("new index generation %s unreadable; still serving %s",
+                              name, self._gen.name)
+            return self._gen
+
+    @property
+    def vectors_usable(self) -> bool:
+        gen = self.generation()
+        return gen.embedder == self.embedder.name and gen.dim == self.embedder.dim

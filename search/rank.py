@@ -1,0 +1,104 @@
+"""Fuse keyword and vector rankings into one, keeping the evidence of each.
+
+The fusion adapts to the query: when the query's words are found strongly and completely
+(high idf-weighted coverage in the best keyword hit), keyword evidence leads; when they are
+not (a colloquial question whose words the cases do not use), meaning leads. Cases holding a
+quoted phrase or a literal (1+2+N, 750亩) word for word always come first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+
+from search.keyword import KeywordHit
+from search.vector import VectorHit
+
+RRF_K = 60
+# Weight of keyword evidence = KW_BASE + KW_SPAN * coverage of the best keyword hit.
+KW_BASE = 0.25
+KW_SPAN = 0.5
+# Vector hits without a keyword match join the results only this close to the best cosine.
+VECTOR_MARGIN = 0.06
+VECTOR_ONLY_LIMIT = 20
+
+
+@dataclass
+class Hit:
+    slug: str
+    score: float = 0.0
+    keyword_rank: int | None = None
+    keyword_score: float | None = None
+    vector_rank: int | None = None
+    vector_score: float | None = None
+    matched: set[str] = field(default_factory=set)
+    coverage: float = 0.0
+    exact: bool = False
+    chunk: int | None = None  # best passage row, for the snippet of a meaning-only hit
+
+    def evidence(self) -> dict:
+        return {
+            "keyword_rank": self.keyword_rank,
+            "keyword_score": _round(self.keyword_score),
+            "vector_rank": self.vector_rank,
+            "vector_score": _round(self.vector_score),
+            "exact": self.exact,
+            "coverage": round(self.coverage, 3),
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def merge(keyword: list[KeywordHit], vector: list[VectorHit]) -> dict[str, Hit]:
+    hits: dict[str, Hit] = {}
+    for k in keyword:
+        hits[k.slug] = Hit(k.slug, keyword_rank=k.rank, keyword_score=k.score,
+                           matched=set(k.matched), coverage=k.coverage, exact=k.exact)
+    best = vector[0].score if vector else 0.0
+    for v in vector:
+        hit = hits.get(v.slug)
+        if hit is None:
+            if v.rank > VECTOR_ONLY_LIMIT or v.score < best - VECTOR_MARGIN:
+                continue
+            hit = hits[v.slug] = Hit(v.slug)
+        hit.vector_rank, hit.vector_score, hit.chunk = v.rank, v.score, v.chunk
+    return hits
+
+
+def fuse(keyword: list[KeywordHit], vector: list[VectorHit], method: str = "adaptive",
+         keyword_weight: float | None = None) -> list[Hit]:
+    """One ranking of every case either list found, best first."""
+    hits = merge(keyword, vector)
+    if method == "rrf":
+        for h in hits.values():
+            h.score = sum(1.0 / (RRF_K + r) for r in (h.keyword_rank, h.vector_rank) if r)
+    else:
+        _weighted(hits, keyword, vector, keyword_weight)
+    return sorted(hits.values(), key=lambda h: (not h.exact, -h.score, h.slug))
+
+
+def query_keyword_weight(keyword: list[KeywordHit]) -> float:
+    """How much to trust keyword evidence for this query (see the module docstring)."""
+    coverage = max((k.coverage for k in keyword[:3]), default=0.0)
+    return KW_BASE + KW_SPAN * coverage
+
+
+def _weighted(hits: dict[str, Hit], keyword: list[KeywordHit], vector: list[VectorHit],
+              keyword_weight: float | None) -> None:
+    """Weighted sum of min-max normalised scores."""
+    w = query_keyword_weight(keyword) if keyword_weight is None else keyword_weight
+    if not vector:
+        w = 1.0
+    elif not keyword:
+        w = 0.0
+    k_top = keyword[0].score if keyword else 1.0
+    v_scores = [v.score for v in vector]
+    v_top, v_low = (max(v_scores), min(v_scores)) if v_scores else (1.0, 0.0)
+    for h in hits.values():
+        kn = (h.keyword_score or 0.0) / k_top if k_top > 0 else 0.0
+        vn = 0.0
+        if h.vector_score is not None and v_top > v_low:
+            vn = (h.vector_score - v_low) / (v_top - v_low)
+        h.score = w * kn + (1 - w) * vn

@@ -1,0 +1,1 @@
+"""Flask-side glue: database sessions, services, errors and feature blueprints."""
