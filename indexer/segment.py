@@ -104,7 +104,8 @@ def _jieba() -> jieba.Tokenizer:
         tk = jieba.Tokenizer()
         tk.initialize()
         if USERDICT.exists():
-            tk.load_userdict(str(USERDICT))
+            with open(USERDICT, "rb") as fh:  # a path would leave jieba's handle unclosed
+                tk.load_userdict(fh)
         # Every synonym and vocabulary value must survive segmentation whole.
         for word in set(synonym_groups()) | set(synonym_groups().values()) | _vocab_words():
             if "+" not in word:

@@ -20,4 +20,5 @@ def init_app(app: Flask) -> None:
     """Load the model and the dictionary once per worker, at start-up, not on a request."""
     embedder = load_embedder(app.config["EMBEDDING_MODEL"], Path(app.config["MODELS_DIR"]))
     warm_up()
-    app.extensions["casesearch"] = SearchService(Path(app.config["INDEX_DIR"]), embedder)
+    app.extensions["casesearch"] = SearchService(
+        Path(app.config["INDEX_DIR"]), embedder, app.config.get("INDEX_CHECK_INTERVAL", 1.0))

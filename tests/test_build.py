@@ -1,0 +1,135 @@
+"""Builds: incremental, deletions, atomic switch, failures leave the old index serving."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import FIXTURE_CASES
+from conftest import build
+from conftest import make_world
+from indexer import store
+from indexer.models import CaseRecord
+from search.engine import run_search
+from search.query import parse_query
+
+
+@pytest.fixture
+def world(tmp_path):
+    cases = tmp_path / "cases"
+    shutil.copytree(FIXTURE_CASES, cases)
+    return make_world(tmp_path, cases), cases
+
+
+class CountingEmbedder:
+    """Wraps the fake embedder and counts the passages it is asked to encode."""
+
+    def __init__(self, inner, fail_after=None):
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.encoded, self.fail_after = 0, fail_after
+
+    def encode_documents(self, texts, progress=False):
+        if self.fail_after is not None and self.encoded + len(texts) > self.fail_after:
+            raise RuntimeError("model crashed mid-build")
+        self.encoded += len(texts)
+        return self.inner.encode_documents(texts)
+
+    def encode_query(self, text):
+        return self.inner.encode_query(text)
+
+
+def titles(app, q):
+    service = app.extensions["casesearch"]
+    return [h["id"] for h in run_search(service, parse_query({"q": q})).hits]
+
+
+def rebuild_with(app, embedder, **kwargs):
+    from indexer.build import build_index
+
+    with app.extensions["casebase_sessionmaker"]() as session:
+        return build_index(Path(app.config["CASES_DIR"]), Path(app.config["INDEX_DIR"]), session,
+                           embedder, **kwargs)
+
+
+def test_unchanged_cases_are_not_re_embedded(world):
+    app, cases = world
+    counting = CountingEmbedder(app.extensions["casesearch"].embedder)
+    report = rebuild_with(app, counting)
+    assert counting.encoded == 0 and report.embedded == 0
+    assert len(report.unchanged) == 7
+
+    path = cases / "huazhu-tea.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("茶叶加工", "红茶加工"), "utf-8")
+    report = rebuild_with(app, counting)
+    assert report.updated == ["huazhu-tea"]
+    assert 0 < counting.encoded <= 3  # only the passages of the edited case
+
+
+def test_deleted_file_leaves_index_and_database(world):
+    app, cases = world
+    assert "yangguang-solar" in titles(app, "光伏")
+    (cases / "yangguang-solar.md").unlink()
+    report = build(app)
+    assert report.deleted == ["yangguang-solar"]
+    assert "yangguang-solar" not in titles(app, "光伏")
+    with app.extensions["casebase_sessionmaker"]() as session:
+        assert session.get(CaseRecord, "yangguang-solar") is None
+
+
+def test_failed_build_leaves_previous_generation_serving(world):
+    app, cases = world
+    before = store.current_name(Path(app.config["INDEX_DIR"]))
+    text = (cases / "huazhu-tea.md").read_text("utf-8")
+    (cases / "new-case.md").write_text(
+        text.replace("huazhu-tea", "new-case").replace("花竹村", "新竹村"), "utf-8")
+    failing = CountingEmbedder(app.extensions["casesearch"].embedder, fail_after=0)
+    with pytest.raises(RuntimeError):
+        rebuild_with(app, failing)
+    index_dir = Path(app.config["INDEX_DIR"])
+    assert store.current_name(index_dir) == before
+    assert not [p for p in store.generations_dir(index_dir).iterdir()
+                if p.name.endswith(".partial")]
+    assert "new-case" not in titles(app, "新竹村")
+    with app.extensions["casebase_sessionmaker"]() as session:
+        assert session.get(CaseRecord, "new-case") is None
+    assert "new-case" in [c for c in build(app).added]
+
+
+def test_killed_build_leftovers_are_cleaned_and_next_build_recovers(world):
+    app, _ = world
+    index_dir = Path(app.config["INDEX_DIR"])
+    leftover = store.generations_dir(index_dir) / "g-killed.partial"
+    (leftover / "whoosh").mkdir(parents=True)
+    report = build(app, rebuild=True)
+    assert not leftover.exists()
+    assert store.current_name(index_dir) == report.generation
+
+
+def test_a_broken_edit_keeps_the_last_good_version(world):
+    app, cases = world
+    (cases / "huazhu-tea.md").write_text("---\nid: [broken\n---\n", "utf-8")
+    report = build(app)
+    assert report.kept_after_error == ["huazhu-tea"]
+    assert any(p.path.endswith("huazhu-tea.md") for p in report.problems)
+    assert "huazhu-tea" in titles(app, "茶叶")
+
+
+def test_generation_switch_is_picked_up_by_the_service(world):
+    app, cases = world
+    service = app.extensions["casesearch"]
+    old = service.generation().name
+    (cases / "practice-teams.md").unlink()
+    build(app)
+    service.check_interval = 0
+    assert service.generation().name != old
+    assert "practice-teams" not in service.generation().catalog
+
+
+def test_vectors_are_normalised_and_aligned(world):
+    app, _ = world
+    gen = app.extensions["casesearch"].generation()
+    norms = np.linalg.norm(gen.vectors, axis=1)
+    assert np.allclose(norms, 1.0, atol=1e-4)
+    assert len(gen.chunk_texts) == gen.vectors.shape[0]
+    assert set(gen.slugs) == set(gen.catalog)
