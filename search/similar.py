@@ -11,6 +11,7 @@ from search.generation import Generation
 
 MEANING_WEIGHT = 0.5
 TRAIT_WEIGHT = 0.5
+MEANING_REASON_TOP = 3  # "内容相近" is said only of the few closest cases, not of everyone
 TRAITS = (("models", "经营模式"), ("resources", "资源"), ("industries", "产业"))
 
 
@@ -63,14 +64,16 @@ def similar_cases(gen: Generation, slug: str, limit: int = 5, use_vectors: bool 
         cents = case_centroids(gen)
         sims = cents @ cents[gen.slugs.index(slug)]
         meaning = {s: float(sims[i]) for i, s in enumerate(gen.slugs)}
+    closest = set(sorted((s for s in meaning if s != slug), key=lambda s: -meaning[s])[
+        :MEANING_REASON_TOP])
     out = []
     for other in gen.catalog.values():
         if other.slug == slug:
             continue
         trait, reasons = shared_traits(case, other)
         m = meaning.get(other.slug)
-        if m is not None:
-            reasons.append(f"内容相近（相似度 {m:.2f}）")
+        if other.slug in closest:
+            reasons.append("内容相近")
         score = TRAIT_WEIGHT * trait + (MEANING_WEIGHT * m if m is not None else 0.0)
         out.append(Similar(other.slug, other.title, round(score, 4), m, reasons))
     out.sort(key=lambda s: (-s.score, s.slug))
