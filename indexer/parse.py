@@ -22,6 +22,15 @@ DATA_DIR = Path(__file__).parent / "data"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 MAX_FILE_BYTES = 512 * 1024
 HEADING_RE = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
+CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…"
+# A line wrapped inside Chinese text (or folded YAML) must not become a visible space.
+CJK_BREAK_RE = re.compile(rf"(?<=[{CJK}])[ \t]*\n?[ \t]*(?=[{CJK}])")
+CJK_SOFT_BREAK_RE = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*(?=[{CJK}])")
+
+
+def tidy_cjk(text: str, soft_breaks_only: bool = False) -> str:
+    """Remove spaces and line breaks between Chinese characters (they are not word gaps)."""
+    return (CJK_SOFT_BREAK_RE if soft_breaks_only else CJK_BREAK_RE).sub("", text)
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,7 @@ def _yaml_where(exc: Exception) -> str:
 def split_sections(body: str) -> tuple[Section, ...]:
     """Split the body at `## ` headings; text before the first heading becomes 概述."""
     sections: list[Section] = []
+    body = tidy_cjk(body, soft_breaks_only=True)
     matches = list(HEADING_RE.finditer(body))
     lead = body[: matches[0].start()] if matches else body
     if lead.strip():
@@ -185,11 +195,11 @@ class _Checker:
         slug = self.text("id")
         if slug and not SLUG_RE.match(slug):
             self.fail("id", "只能用小写字母、数字和连字符，2–80 个字符")
-        title = self.text("title", max_len=120)
+        title = tidy_cjk(self.text("title", max_len=120) or "")
         kind = self.text("kind")
         if kind and kind not in KINDS:
             self.fail("kind", f"应为 {'、'.join(KINDS)} 之一")
-        summary = self.text("summary", max_len=600)
+        summary = tidy_cjk(self.text("summary", max_len=600) or "")
         terrain = self.text("terrain", required=False)
         if terrain and terrain not in self.vocab.terrain:
             self.fail("terrain", f"“{terrain}”不在地形词表中")
@@ -210,7 +220,7 @@ class _Checker:
             tags=self.terms("tags", None),
             figures=self.figures(),
             sections=split_sections(body),
-            body=body.strip(),
+            body=tidy_cjk(body.strip(), soft_breaks_only=True),
             content_hash=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
             path=self.path,
         )

@@ -1,0 +1,52 @@
+"""The print handout in a real Chromium: printed to A4 PDF, its text read back with pypdf."""
+
+import re
+from io import BytesIO
+
+import pytest
+from browser_support import launch_chromium
+from browser_support import live_server
+from pypdf import PdfReader
+
+from handouts.pack import Pack
+from handouts.pack import encode
+
+TRIO = ["shaoyuan-training-centre", "yintian-industrial-park", "changhu-company"]
+# Figures as the sheets print them (figure_text), one or more per case.
+FIGURES = {
+    "shaoyuan-training-centre": ["40余户", "100余万元"],
+    "yintian-industrial-park": ["750余亩", "62户", "2789亩", "516户"],
+    "changhu-company": ["5万元（2020年）", "50万元", "30余户"],
+}
+
+
+def squash(text: str) -> str:
+    """Drop whitespace: the PDF breaks long titles across lines."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.browser
+def test_print_handout_pdf_holds_titles_figures_and_sources(shipped_app, shipped_client):
+    token = encode(Pack("三资盘活专题", "", tuple(TRIO)))
+    cases = [shipped_client.get(f"/api/cases/{slug}").get_json() for slug in TRIO]
+    with live_server(shipped_app) as base, launch_chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{base}/pack/handout?p={token}", wait_until="load")
+        pdf = page.pdf(format="A4", print_background=True)
+    reader = PdfReader(BytesIO(pdf))
+    pages = [squash(p.extract_text()) for p in reader.pages]
+    text = "".join(pages)
+    assert len(pages) >= 1 + len(TRIO)  # a cover, then each case starts on a new sheet
+    assert "三资盘活专题" in pages[0] and "\ufffd" not in text
+    for case in cases:
+        # Every Chinese character of the title comes back: no glyph went missing.
+        assert squash(case["title"]) in text
+        assert squash(case["citation"]) in text
+        for figure in FIGURES[case["id"]]:
+            assert figure in text, (case["id"], figure)
+    # pages[0] is the cover with the contents; each case sheet starts on a page of its own
+    starts = [next(i for i, p in enumerate(pages) if i and f"案例{n}·" in p)
+              for n in range(1, len(TRIO) + 1)]
+    assert starts == sorted(set(starts))
+    assert all(squash(c["title"]) in pages[i] for c, i in zip(cases, starts, strict=True))
+    assert "返回素材包" not in text  # the screen toolbar is not printed
