@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
-from typing import Optional
 
 from sqlalchemy import JSON
 from sqlalchemy import DateTime
@@ -26,8 +25,8 @@ from sqlalchemy.orm import sessionmaker
 from indexer.case import Case
 
 Slug = Annotated[str, mapped_column(String(80))]
-ShortText = Annotated[Optional[str], mapped_column(String(120))]
-Wan = Annotated[Optional[float], mapped_column(Float)]
+ShortText = Annotated[str | None, mapped_column(String(120))]
+Wan = Annotated[float | None, mapped_column(Float)]
 
 
 def utcnow() -> dt.datetime:
@@ -55,12 +54,12 @@ class CaseRecord(Base):
     years: Mapped[list] = mapped_column(JSON, default=list)
     tags: Mapped[list] = mapped_column(JSON, default=list)
     income_before: Mapped[Wan]
-    income_before_year: Mapped[Optional[int]] = mapped_column(Integer)
+    income_before_year: Mapped[int | None] = mapped_column(Integer)
     income_after: Mapped[Wan]
-    income_after_year: Mapped[Optional[int]] = mapped_column(Integer)
+    income_after_year: Mapped[int | None] = mapped_column(Integer)
     source_document: Mapped[str] = mapped_column(String(300))
     source_publisher: Mapped[ShortText]
-    source_date: Mapped[Optional[str]] = mapped_column(String(40))
+    source_date: Mapped[str | None] = mapped_column(String(40))
     content_hash: Mapped[str] = mapped_column(String(64))
     path: Mapped[str] = mapped_column(String(500))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -85,15 +84,15 @@ class FigureRecord(Base):
     label: Mapped[str] = mapped_column(String(120))
     value: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(10))
-    year: Mapped[Optional[int]] = mapped_column(Integer)
-    metric: Mapped[Optional[str]] = mapped_column(String(30))
+    year: Mapped[int | None] = mapped_column(Integer)
+    metric: Mapped[str | None] = mapped_column(String(30))
     approx: Mapped[bool] = mapped_column(default=False)
 
     case: Mapped[CaseRecord] = relationship(back_populates="figures")
 
 
 class CaseTrait(Base):
-    """One controlled-vocabulary value of a case (facet model/industry/resource), for SQL filters."""
+    """One controlled-vocabulary value of a case (model, industry, resource) for SQL filters."""
 
     __tablename__ = "case_traits"
     __table_args__ = (Index("ix_case_traits_facet_value", "facet", "value"),)
@@ -113,7 +112,7 @@ class QueryLog(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     query: Mapped[str] = mapped_column(String(200), index=True)
-    filters: Mapped[Optional[str]] = mapped_column(String(300))
+    filters: Mapped[str | None] = mapped_column(String(300))
     total: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -21,6 +21,8 @@ from indexer.case import Source
 DATA_DIR = Path(__file__).parent / "data"
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 MAX_FILE_BYTES = 512 * 1024
+MAX_SHORT_CHARS = 120  # region parts and figure labels: String(120) columns in indexer/models.py
+SOURCE_LIMITS = {"document": 300, "publisher": 120, "date": 40}
 HEADING_RE = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
 CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…"
 # A line wrapped inside Chinese text (or folded YAML) must not become a visible space.
@@ -78,8 +80,9 @@ def load_vocabulary(path: Path = DATA_DIR / "vocabulary.yaml") -> Vocabulary:
 
 
 def is_case_file(path: Path) -> bool:
-    """Cases are `*.md` files whose name does not start with `_` or `.` (README etc. excluded)."""
-    return path.suffix == ".md" and not path.name.startswith(("_", ".")) and path.name != "README.md"
+    """Cases are `*.md` files not named README.md and not starting with `_` or `.`."""
+    hidden = path.name.startswith(("_", "."))
+    return path.suffix == ".md" and not hidden and path.name != "README.md"
 
 
 def case_files(cases_dir: Path) -> list[Path]:
@@ -93,6 +96,8 @@ def load_case(path: Path, vocab: Vocabulary | None = None) -> Case:
     """
     vocab = vocab or load_vocabulary()
     p = str(path)
+    if not Path(path).is_file():  # a FIFO would block the reader; a dead link has no content
+        raise CaseFormatError(p, [Problem(p, "file", "不是普通文件（失效的链接或特殊文件）")])
     try:
         raw_bytes = Path(path).read_bytes()
     except OSError as exc:
@@ -108,6 +113,8 @@ def load_case(path: Path, vocab: Vocabulary | None = None) -> Case:
 
 def parse_case_text(text: str, path: str, vocab: Vocabulary) -> Case:
     text = text.lstrip("\ufeff")
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL; it means a binary file anyway
+        raise CaseFormatError(path, [Problem(path, "file", "文件含有空字符，不是文本文件")])
     if not text.startswith("---"):
         raise CaseFormatError(path, [Problem(path, "front matter", "缺少以 --- 开头的 YAML 头部")])
     try:
@@ -238,6 +245,8 @@ class _Checker:
             v = value.get(key)
             if v is not None and not isinstance(v, str):
                 self.fail(f"region.{key}", "应为文字")
+            elif isinstance(v, str) and len(v.strip()) > MAX_SHORT_CHARS:
+                self.fail(f"region.{key}", f"超过 {MAX_SHORT_CHARS} 字")
             parts[key] = v.strip() if isinstance(v, str) and v.strip() else None
         return Region(**parts)
 
@@ -262,6 +271,9 @@ class _Checker:
             self.fail("source", "必须注明来源（document，可选 publisher、date）")
             return Source(document="")
         date = value.get("date")
+        for key, limit in SOURCE_LIMITS.items():  # the SQL columns' sizes (PostgreSQL enforces)
+            if len(str(value.get(key) or "").strip()) > limit:
+                self.fail("source", f"{key} 超过 {limit} 字")
         return Source(
             document=str(value["document"]).strip(),
             publisher=str(value["publisher"]).strip() if value.get("publisher") else None,
@@ -286,6 +298,9 @@ class _Checker:
             ok = True
             if not isinstance(label, str) or not label.strip():
                 self.fail(where, "缺少 label（说明这个数字是什么）")
+                ok = False
+            elif len(label.strip()) > MAX_SHORT_CHARS:
+                self.fail(where, f"label 超过 {MAX_SHORT_CHARS} 字")
                 ok = False
             if isinstance(number, bool) or not isinstance(number, int | float) or number < 0:
                 self.fail(where, f"value 应为非负数字，而不是 {number!r}")

@@ -39,7 +39,8 @@ STOPWORDS = frozenset(
 )
 UNITS = "元|亩|户|人|个|家|处|次|条|名|支|年|%"
 # 750亩, 750余亩, 100万余元, 63.5万元, 48%, 8.06亿元: the number and its unit as one token.
-NUMBER_PATTERN = rf"\d+(?:\.\d+)?(?:余|多)?(?:万|亿)?(?:余|多)?(?:{UNITS})|\d+(?:\.\d+)?(?:余|多)?(?:万|亿)"
+NUMBER_PATTERN = (rf"\d+(?:\.\d+)?(?:余|多)?(?:万|亿)?(?:余|多)?(?:{UNITS})"
+                  r"|\d+(?:\.\d+)?(?:余|多)?(?:万|亿)")
 NUMBER_RE = re.compile(rf"^(\d+(?:\.\d+)?)(?:余|多)?(万|亿)?(?:余|多)?({UNITS})?$")
 # 1+2+N: letters and digits joined by plus signs.
 ALNUM_PLUS = r"[0-9a-z]+(?:\s*\+\s*[0-9a-z]+)+"

@@ -47,7 +47,7 @@ def shared_traits(a: Case, b: Case) -> tuple[float, list[str]]:
             overlap.append(len(mine & theirs) / len(mine | theirs))
     if a.terrain and a.terrain == b.terrain:
         reasons.append(f"同为{a.terrain}地形")
-    for level, label in (("county", "县"), ("city", "市")):
+    for level in ("county", "city"):  # the nearest shared level only
         value = getattr(a.region, level)
         if value and value == getattr(b.region, level):
             reasons.append(f"同在{value}")

@@ -3,8 +3,8 @@
 from html.parser import HTMLParser
 
 import pytest
-
 from conftest import FIXTURE_CASES
+
 from app import create_app
 
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import FIXTURE_CASES
 from conftest import build
 from conftest import make_world
+
 from indexer import store
 from indexer.models import CaseRecord
 from search.engine import run_search
