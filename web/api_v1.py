@@ -1,0 +1,186 @@
+"""The versioned JSON API other sites build on: /api/v1/ (read-only, CORS by allowlist).
+
+The views reuse the data builders of the web UI (app.py), so /api/v1 and the pages never
+disagree. Around them: CORS only for configured origins, ETag/304 and Cache-Control on GETs,
+a per-client rate limit (429 with the common JSON error body), and a cap on argument sizes so a
+hostile request is a 400, never a 500. The unversioned /api/* stays for the web UI itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Blueprint
+from flask import Flask
+from flask import Response
+from flask import current_app
+from flask import jsonify
+from flask import request
+from flask import url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from app import browse_data
+from app import get_case_or_404
+from app import public
+from app import search_data
+from app import similar_data
+from search.profile import parse_profile
+from search.query import QueryError
+from web.markdown import render_markdown
+from web.openapi import openapi_document
+from web.recommend import parse_limit
+from web.recommend import profile_args
+from web.recommend import results_data
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+MAX_QUERY_STRING = 4096  # bytes; the longest honest search (500 characters) fits easily
+MAX_ARGS = 60
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+CORS_METHODS = "GET, HEAD, POST, OPTIONS"
+CORS_HEADERS = "Content-Type, If-None-Match"
+EXPOSED_HEADERS = "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+DEFAULT_CACHE = "public, max-age=60"
+
+
+# ---- views --------------------------------------------------------------------------------
+
+@bp.get("/search")
+def search():
+    data = public(search_data())
+    took = data.pop("took_ms")  # varies per call; kept out of the body so the ETag is stable
+    data["hits"] = [dict(h, url=absolute(h["url"])) for h in data["hits"]]
+    resp = jsonify(data)
+    resp.headers["Server-Timing"] = f"search;dur={took}"
+    return resp
+
+
+@bp.get("/cases/<slug>")
+def case(slug: str):
+    data = get_case_or_404(checked_slug(slug))
+    for section in data["sections"]:
+        section["html"] = render_markdown(section["markdown"])
+    return jsonify(dict(data, url=absolute(url_for("case_page", slug=slug))))
+
+
+@bp.get("/cases/<slug>/similar")
+def similar(slug: str):
+    get_case_or_404(checked_slug(slug))
+    limit = request.args.get("limit", "5")
+    if not limit.isdigit() or not 1 <= int(limit) <= 20:
+        raise QueryError({"limit": "应为 1 到 20 之间的整数"})
+    found = [dict(s, url=absolute(s["url"])) for s in similar_data(slug, int(limit))]
+    return jsonify({"id": slug, "similar": found})
+
+
+@bp.get("/facets")
+def facets():
+    return jsonify(browse_data())
+
+
+@bp.get("/recommend")
+def recommend_get():
+    """Villages like mine: the profile as query arguments (lists as repeated arguments)."""
+    return recommend_response(profile_args(request.args))
+
+
+@bp.post("/recommend")
+def recommend_post():
+    """The profile as a JSON object; nothing is stored (POST only because a profile is long)."""
+    try:
+        body = json.loads(request.get_data(cache=False) or b"null")
+    except (ValueError, RecursionError) as exc:  # deep nesting is a RecursionError, not a 500
+        raise QueryError({"profile": "请求体不是有效的 JSON"}) from exc
+    if not isinstance(body, dict):
+        raise QueryError({"profile": "请求体应为 JSON 对象，键为村情字段"})
+    return recommend_response(body)
+
+
+def recommend_response(profile_mapping) -> Response:
+    """The same results as /api/recommend (issue-4's builder), with absolute links."""
+    limit = parse_limit(request.args)
+    data = public(results_data(parse_profile(profile_mapping), limit))
+    data["hits"] = [dict(h, url=absolute(h["url"])) for h in data["hits"]]
+    for key in ("share_url", "edit_url", "json_url"):
+        data[key] = absolute(data[key])
+    return jsonify(data)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    resp = jsonify(openapi_document())
+    resp.headers["Cache-Control"] = "public, max-age=3600"
+    return resp
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+def checked_slug(slug: str) -> str:
+    if not SLUG_RE.fullmatch(slug):
+        raise QueryError({"id": "案例编号只含小写字母、数字和连字符，最长 100 字符"})
+    return slug
+
+
+def absolute(path: str) -> str:
+    """Links in v1 are absolute: the caller is another site."""
+    return request.host_url.rstrip("/") + path
+
+
+def allowed_origins() -> set[str]:
+    """CORS_ORIGINS as a set; a comma-separated string (e.g. from the environment) works too."""
+    value = current_app.config.get("CORS_ORIGINS") or []
+    if isinstance(value, str):
+        value = value.split(",")
+    return {o.strip().rstrip("/") for o in value if o.strip()}
+
+
+# ---- request and response hooks -----------------------------------------------------------
+
+@bp.before_request
+def limit_argument_size():
+    """Reject oversized or absurd argument lists before any view parses them."""
+    if len(request.query_string) > MAX_QUERY_STRING:
+        raise QueryError({"query": f"请求参数过长（最多 {MAX_QUERY_STRING} 字节）"})
+    if len(list(request.args.items(multi=True))) > MAX_ARGS:
+        raise QueryError({"query": f"请求参数过多（最多 {MAX_ARGS} 个）"})
+
+
+@bp.after_request
+def http_headers(resp: Response) -> Response:
+    add_cors(resp)
+    if request.method in ("GET", "HEAD") and resp.status_code == 200:
+        resp.headers.setdefault("Cache-Control", DEFAULT_CACHE)
+        resp.add_etag()
+        resp.make_conditional(request)
+    elif request.method != "OPTIONS":
+        resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def add_cors(resp: Response) -> None:
+    """Allow a cross-origin read only for configured origins; others get no CORS headers."""
+    resp.vary.add("Origin")
+    origin = request.headers.get("Origin", "")
+    if origin not in allowed_origins():
+        return
+    resp.headers["Access-Control-Allow-Origin"] = origin
+    resp.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    if request.method == "OPTIONS":
+        resp.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        resp.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+        resp.headers["Access-Control-Max-Age"] = "600"
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("CORS_ORIGINS", [])
+    app.config.setdefault("RATELIMIT_API", "120 per minute")
+    app.register_blueprint(bp)
+    # One limiter per app (its memory storage is per process): one budget per client address
+    # across the whole blueprint. A breach raises 429, which web/errors.py answers in JSON.
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://",
+                      headers_enabled=True, key_prefix="api_v1")
+    limiter.shared_limit(lambda: current_app.config["RATELIMIT_API"], scope="api_v1",
+                         exempt_when=lambda: request.method == "OPTIONS")(bp)
+    app.extensions["casebase_api_limiter"] = limiter
