@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -72,10 +73,13 @@ class _Previous:
 
 
 def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
-                rebuild: bool = False, progress: bool = False) -> BuildReport:
+                rebuild: bool = False, progress: bool = False,
+                cases: dict[str, Case] | None = None) -> BuildReport:
     """Index `cases_dir` into a new generation of `index_dir` and switch to it when complete.
 
     A failure anywhere leaves the serving generation and the SQL rows as they were.
+    :param cases: already loaded cases to index instead of reading `cases_dir` (evaluation
+        corpora that are not Markdown files).
     :raise store.BuildLockedError: if another build is running.
     """
     started = time.perf_counter()
@@ -83,7 +87,8 @@ def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
     with store.build_lock(index_dir):
         store.clean_up(index_dir)
         report = BuildReport()
-        cases = _load_cases(Path(cases_dir), report)
+        if cases is None:
+            cases = _load_cases(Path(cases_dir), report)
         prev = _previous(index_dir, embedder, rebuild)
         live = _classify(cases, prev, report)
         name, partial = store.new_generation(index_dir)
@@ -122,12 +127,16 @@ def _load_cases(cases_dir: Path, report: BuildReport) -> dict[str, Case]:
 
 
 def _previous(index_dir: Path, embedder, rebuild: bool) -> _Previous:
-    empty = _Previous({}, None, {})
+    """What the serving generation holds; nothing when it is missing or unreadable."""
     try:
-        path = store.current_path(index_dir)
-        manifest = store.read_json(path / "manifest.json")
-    except (store.IndexMissingError, store.IndexCorruptError, ValueError, OSError):
-        return empty
+        return _read_previous(store.current_path(index_dir), embedder, rebuild)
+    except Exception:  # missing or corrupt (any way): build everything from the case files
+        return _Previous({}, None, {})
+
+
+def _read_previous(path: Path, embedder, rebuild: bool) -> _Previous:
+    empty = _Previous({}, None, {})
+    manifest = store.read_json(path / "manifest.json")
     if manifest.get("format") != FORMAT_VERSION:
         return empty
     catalog = store.read_json(path / "catalog.json")
@@ -138,6 +147,7 @@ def _previous(index_dir: Path, embedder, rebuild: bool) -> _Previous:
         vectors = dict(zip(keys, matrix, strict=True))
     if rebuild:
         return _Previous(catalog, None, {})
+    whoosh_index.open_dir(str(path / "whoosh")).reader().close()  # copied below: must be whole
     return _Previous(catalog, path / "whoosh", vectors)
 
 
@@ -148,7 +158,8 @@ def _classify(cases: dict[str, Case], prev: _Previous, report: BuildReport) -> d
     for slug, old in prev.catalog.items():
         if slug in cases:
             continue
-        if old["path"] in broken_paths and Path(old["path"]).exists():
+        # lexists: a dead link still names the case; only a removed file deletes it.
+        if old["path"] in broken_paths and os.path.lexists(old["path"]):
             # A bad edit must not make a published case vanish: keep serving the last good one.
             live[slug] = case_from_dict(old)
             report.kept_after_error.append(slug)

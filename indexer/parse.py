@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
+import reprlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +25,11 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 MAX_FILE_BYTES = 512 * 1024
 MAX_SHORT_CHARS = 120  # region parts and figure labels: String(120) columns in indexer/models.py
 SOURCE_LIMITS = {"document": 300, "publisher": 120, "date": 40}
+SCALARS = (str, int, float, dt.date, type(None))
+# Values quoted in problems are cut short: YAML aliases can nest a list a billion items deep.
+_short = reprlib.Repr()
+_short.maxstring = _short.maxother = 60
+_short.maxlevel, _short.maxlist, _short.maxdict = 2, 4, 4
 HEADING_RE = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
 CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…"
 # A line wrapped inside Chinese text (or folded YAML) must not become a visible space.
@@ -125,11 +132,28 @@ def parse_case_text(text: str, path: str, vocab: Vocabulary) -> Case:
     meta = post.metadata
     if not isinstance(meta, dict) or not meta:
         raise CaseFormatError(path, [Problem(path, "front matter", "YAML 头部为空或不是键值对")])
+    if _has_nul(meta):  # YAML's "\0" escape: PostgreSQL cannot store it
+        raise CaseFormatError(path, [Problem(path, "front matter", "YAML 头部含有空字符（\\0）")])
     checker = _Checker(path, meta, vocab)
     case = checker.build(post.content, text)
     if checker.problems:
         raise CaseFormatError(path, checker.problems)
     return case
+
+
+def _has_nul(meta) -> bool:
+    """Whether any string in the front matter holds NUL; each YAML node is visited once, so
+    recursive or "billion laughs" aliases cost nothing extra."""
+    stack, seen = [meta], set()
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict | list | tuple) and id(value) not in seen:
+            seen.add(id(value))
+            stack.extend([*value.keys(), *value.values()] if isinstance(value, dict) else value)
+    return False
 
 
 def _yaml_where(exc: Exception) -> str:
@@ -191,7 +215,7 @@ class _Checker:
         out: list[str] = []
         for item in value:
             if not isinstance(item, str) or not item.strip():
-                self.fail(key, f"列表项 {item!r} 应为非空文字")
+                self.fail(key, f"列表项 {_short.repr(item)} 应为非空文字")
             elif allowed is not None and item not in allowed:
                 self.fail(key, f"“{item}”不在词表中（indexer/data/vocabulary.yaml）")
             elif item not in out:
@@ -260,7 +284,7 @@ class _Checker:
         out = []
         for y in value:
             if isinstance(y, bool) or not isinstance(y, int) or not 1949 <= y <= 2100:
-                self.fail("years", f"年份 {y!r} 无效")
+                self.fail("years", f"年份 {_short.repr(y)} 无效")
             else:
                 out.append(y)
         return tuple(sorted(set(out)))
@@ -272,6 +296,9 @@ class _Checker:
             return Source(document="")
         date = value.get("date")
         for key, limit in SOURCE_LIMITS.items():  # the SQL columns' sizes (PostgreSQL enforces)
+            if not isinstance(value.get(key), SCALARS):  # str() of a nested alias tree explodes
+                self.fail("source", f"{key} 应为文字")
+                return Source(document="")
             if len(str(value.get(key) or "").strip()) > limit:
                 self.fail("source", f"{key} 超过 {limit} 字")
         return Source(
@@ -303,18 +330,19 @@ class _Checker:
                 self.fail(where, f"label 超过 {MAX_SHORT_CHARS} 字")
                 ok = False
             if isinstance(number, bool) or not isinstance(number, int | float) or number < 0:
-                self.fail(where, f"value 应为非负数字，而不是 {number!r}")
+                self.fail(where, f"value 应为非负数字，而不是 {_short.repr(number)}")
                 ok = False
-            if unit not in self.vocab.units:
-                self.fail(where, f"单位 {unit!r} 不在词表中")
+            if not isinstance(unit, str) or unit not in self.vocab.units:  # a list: unhashable
+                self.fail(where, f"单位 {_short.repr(unit)} 不在词表中")
                 ok = False
             if year is not None and (
                 isinstance(year, bool) or not isinstance(year, int) or not 1949 <= year <= 2100
             ):
-                self.fail(where, f"year {year!r} 无效")
+                self.fail(where, f"year {_short.repr(year)} 无效")
                 ok = False
-            if metric is not None and metric not in self.vocab.metrics:
-                self.fail(where, f"metric {metric!r} 不在词表中")
+            if metric is not None and (not isinstance(metric, str)
+                                       or metric not in self.vocab.metrics):
+                self.fail(where, f"metric {_short.repr(metric)} 不在词表中")
                 ok = False
             if ok:
                 approx = bool(item.get("approx", False))

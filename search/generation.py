@@ -40,6 +40,17 @@ class Generation:
 def load_generation(path: Path) -> Generation:
     """Open every store of one generation; raise IndexCorruptError when any part is unreadable."""
     try:
+        gen = _open_generation(path)
+        gen.ix.reader().close()  # open_dir reads only the TOC: touch the segment files too
+    except store.IndexCorruptError:
+        raise
+    except Exception as exc:  # any failure to read these files means they are corrupt
+        raise store.IndexCorruptError(f"cannot read index generation {path.name}: {exc}") from exc
+    return gen
+
+
+def _open_generation(path: Path) -> Generation:
+    try:
         manifest = store.read_json(path / "manifest.json")
         catalog = {s: case_from_dict(d) for s, d in store.read_json(path / "catalog.json").items()}
         chunks = store.read_json(path / "chunks.json")

@@ -20,7 +20,8 @@ INCOME_BUCKETS = (("lt5", "5万元以下", 0, 5), ("5-20", "5–20万元", 5, 20
                   ("20-50", "20–50万元", 20, 50), ("50-100", "50–100万元", 50, 100),
                   ("ge100", "100万元及以上", 100, None))
 QUOTE_PAIRS = {'"': '"', "“": "”", "「": "」", "『": "』", "'": "'"}
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
+# Lone surrogates (JSON "\ud800") cannot be encoded as UTF-8 for the model or the database.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff\ud800-\udfff]")
 
 
 class QueryError(ValueError):
