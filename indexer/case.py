@@ -35,6 +35,27 @@ class Region:
         return " · ".join(self.parts()) or "地区未注明"
 
 
+# Qualifiers a figure may carry, as the source words them, and where each one is written.
+QUALIFIERS_BEFORE = ("近", "约", "超过")
+QUALIFIERS_AFTER_NUMBER = ("余", "多")
+QUALIFIERS_AFTER_UNIT = ("以上",)
+QUALIFIERS = QUALIFIERS_BEFORE + QUALIFIERS_AFTER_NUMBER + QUALIFIERS_AFTER_UNIT
+
+
+def format_figure(value: float, unit: str, approx: str = "", year: int | None = None) -> str:
+    """`近20万元`, `750余亩`, `80%以上`, with `（2020年）` when the year is known."""
+    number = f"{value:g}"
+    if approx in QUALIFIERS_BEFORE:
+        text = f"{approx}{number}{unit}"
+    elif approx in QUALIFIERS_AFTER_UNIT:
+        text = f"{number}{unit}{approx}"
+    elif approx and unit[:1] in ("万", "亿") and len(unit) > 1:
+        text = f"{number}{unit[0]}{approx}{unit[1:]}"  # 100万余元, as the sources write it
+    else:
+        text = f"{number}{approx}{unit}"
+    return text + (f"（{year}年）" if year else "")
+
+
 @dataclass(frozen=True)
 class Figure:
     """One number the source states, e.g. 村集体经济收入 50 万元 (2023)."""
@@ -45,13 +66,10 @@ class Figure:
     year: int | None = None
     # Controlled meaning of the number, so code can compare cases: see vocabulary.yaml `metrics`.
     metric: str | None = None
-    approx: bool = False  # the source says 余/近/超过
+    approx: str = ""  # the source's qualifier: 余, 多, 以上 (after) or 近, 约, 超过 (before)
 
     def display(self) -> str:
-        value = f"{self.value:g}"
-        suffix = "余" if self.approx else ""
-        year = f"（{self.year}年）" if self.year else ""
-        return f"{self.label}：{value}{suffix}{self.unit}{year}"
+        return f"{self.label}：{format_figure(self.value, self.unit, self.approx, self.year)}"
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ class FigureRecord(Base):
     unit: Mapped[str] = mapped_column(String(10))
     year: Mapped[int | None] = mapped_column(Integer)
     metric: Mapped[str | None] = mapped_column(String(30))
-    approx: Mapped[bool] = mapped_column(default=False)
+    approx: Mapped[str] = mapped_column(String(4), default="")
 
     case: Mapped[CaseRecord] = relationship(back_populates="figures")
 
@@ -155,6 +155,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if url.startswith("postgresql"):
+        # A silent network drop must fail fast (503), not hang a worker until its timeout.
+        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
     return create_engine(url, pool_pre_ping=True)
 
 

@@ -14,6 +14,7 @@ import frontmatter
 import yaml
 
 from indexer.case import KINDS
+from indexer.case import QUALIFIERS
 from indexer.case import Case
 from indexer.case import Figure
 from indexer.case import Region
@@ -307,6 +308,17 @@ class _Checker:
             date=str(date).strip() if date else None,
         )
 
+    def qualifier(self, where: str, value) -> str:
+        """`approx: true` means 余; a word says how the source qualified the number."""
+        if value is None or value is False:
+            return ""
+        if value is True:
+            return "余"
+        if isinstance(value, str) and value in QUALIFIERS:
+            return value
+        self.fail(where, f"approx 应为 true 或 {'、'.join(QUALIFIERS)} 之一")
+        return ""
+
     def figures(self) -> tuple[Figure, ...]:
         value = self.meta.get("figures", [])
         if value is None:
@@ -345,6 +357,6 @@ class _Checker:
                 self.fail(where, f"metric {_short.repr(metric)} 不在词表中")
                 ok = False
             if ok:
-                approx = bool(item.get("approx", False))
+                approx = self.qualifier(where, item.get("approx"))
                 out.append(Figure(label.strip(), float(number), unit, year, metric, approx))
         return tuple(out)

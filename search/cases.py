@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from indexer.case import KIND_LABELS
 from indexer.case import REGION_LABELS
 from indexer.case import REGION_LEVELS
+from indexer.case import format_figure
 from indexer.models import CaseRecord
 from indexer.parse import split_sections
 
@@ -28,9 +29,7 @@ def get_cases(session: Session, slugs: list[str]) -> list[CaseRecord]:
 
 
 def figure_text(f) -> str:
-    suffix = "余" if f.approx else ""
-    year = f"（{f.year}年）" if f.year else ""
-    return f"{f.value:g}{suffix}{f.unit}{year}"
+    return format_figure(f.value, f.unit, f.approx or "", f.year)
 
 
 def case_dict(rec: CaseRecord) -> dict:

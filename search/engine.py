@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from indexer.case import KIND_LABELS
+from indexer.store import IndexCorruptError
 from indexer.case import Case
 from search.facets import facet_counts
 from search.facets import latest_income
@@ -57,8 +58,11 @@ def rank_cases(service: SearchService, gen: Generation, query: SearchQuery,
     notices = []
     keyword = []
     if mode != "vector":
-        with gen.ix.searcher(weighting=weighting()) as searcher:
-            keyword = keyword_hits(searcher, plan)
+        try:
+            with gen.ix.searcher(weighting=weighting()) as searcher:
+                keyword = keyword_hits(searcher, plan)
+        except OSError as exc:  # segment files removed under a running worker
+            raise IndexCorruptError(f"{gen.name}: {exc}") from exc
     vector = []
     if mode != "keyword":
         if service.vectors_usable:

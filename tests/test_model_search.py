@@ -18,7 +18,8 @@ def test_colloquial_question_finds_the_village_office_case(model_app):
     assert "shaoyuan-training-centre" in found[:3]
 
 
-@pytest.mark.parametrize("q", ["村里的旧办公楼空着，能拿来干点什么挣钱", "老房子闲着没人用怎么办"])
+@pytest.mark.parametrize("q", ["闲置村部怎么盘活", "村里的旧办公楼空着，能拿来干点什么挣钱",
+                               "老房子闲着没人用怎么办"])
 def test_meaning_alone_finds_it_without_shared_wording(model_app, q):
     found, result = ids(model_app, mode="vector", q=q)
     assert "shaoyuan-training-centre" in found[:3]

@@ -77,3 +77,23 @@ def test_check_command_passes_on_the_shipped_library():
     result = CliRunner().invoke(main, ["check", str(SHIPPED)])
     assert result.exit_code == 0, result.output
     assert "0 个有问题" in result.output
+
+
+@pytest.mark.parametrize("approx, text", [
+    (True, "750余亩"), ("近", "近750亩"), ("以上", "750亩以上"), (None, "750亩"),
+])
+def test_figure_qualifiers_keep_the_sources_wording(tmp_path, approx, text):
+    src = (FIXTURES / "cases" / "hetian-land-park.md").read_text("utf-8")
+    value = "true" if approx is True else (approx or "false")
+    path = tmp_path / "q.md"
+    path.write_text(src.replace("approx: true", f"approx: {value}"), "utf-8")
+    land = next(f for f in load_case(path).figures if f.metric == "land")
+    assert land.display() == f"流转土地：{text}"
+
+
+def test_unknown_qualifier_is_a_problem(tmp_path):
+    src = (FIXTURES / "cases" / "hetian-land-park.md").read_text("utf-8")
+    path = tmp_path / "q.md"
+    path.write_text(src.replace("approx: true", "approx: 大约吧"), "utf-8")
+    with pytest.raises(CaseFormatError, match="approx"):
+        load_case(path)

@@ -64,7 +64,7 @@ SCHEMAS = {
         "hits": {"type": "array", "items": ref("Hit")},
         "facets": ref("Facets"), "notices": STRINGS, "generation": STR}),
     "Figure": obj({"label": STR, "value": NUM, "unit": STR, "year": INT_OR_NULL,
-                   "metric": STR_OR_NULL, "approx": BOOL, "text": STR}),
+                   "metric": STR_OR_NULL, "approx": STR, "text": STR}),
     "Case": obj({
         "id": STR, "title": STR, "kind": STR, "kind_label": STR,
         "region": {"type": "object", "additionalProperties": STR_OR_NULL},

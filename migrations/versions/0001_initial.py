@@ -71,7 +71,7 @@ def upgrade() -> None:
         sa.Column("unit", sa.String(length=10), nullable=False),
         sa.Column("year", sa.Integer(), nullable=True),
         sa.Column("metric", sa.String(length=30), nullable=True),
-        sa.Column("approx", sa.Boolean(), nullable=False),
+        sa.Column("approx", sa.String(length=4), nullable=False),
         sa.ForeignKeyConstraint(["case_slug"], ["cases.slug"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
