@@ -1,0 +1,79 @@
+"""Text evidence for recommendations: the goals' words (BM25F) and the profile's meaning.
+
+Words go through the same analyzer, synonyms, fields and BM25F weighting as search, so that
+"老村部" finds 闲置村部 even without a usable embedding model. Unlike a search query, a goals
+text is long and colloquial: only words that can tell entries apart are kept, and any of them
+may match (plain OR), since no entry is expected to hold them all.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from indexer.schema import TEXT_FIELDS
+from search.generation import Generation
+from search.generation import SearchService
+from search.keyword import KeywordPlan
+from search.keyword import build_query
+from search.keyword import plan_query
+from search.keyword import weighting
+from search.profile import VillageProfile
+from search.query import clean_text
+from search.vector import case_scores
+
+# Colloquial filler in goals texts that the shared analyzer keeps as words.
+GOAL_FILLER = frozenset("村里 本村 我村 起来 方面 问题 办法 基础 一定 别的 已有 不少 几个 现在 "
+                        "希望 知道 不知道 一起 主要 这样 那样 愿意 没人 留在".split())
+COMMON_WORD_SHARE = 0.5  # goal words in more than this share of entries carry no evidence
+WORDS_COVERAGE_SHARE = 0.5  # words score = share * coverage + (1 - share) * bm25 / best bm25
+WORD_HITS_LIMIT = 500  # entries further down the goals' keyword ranking get no words credit
+
+
+def distinctive(searcher, plan: KeywordPlan) -> tuple[KeywordPlan, dict[str, float]]:
+    """The goal words that can tell entries apart, and each one's idf: a long colloquial text
+    is full of words every case shares (集体经济), single characters (用, 上) and filler."""
+    n = max(searcher.doc_count(), 1)
+    kept, idf = [], {}
+    for g in plan.groups:
+        if (len(g.word) < 2 and not g.literal) or g.word in GOAL_FILLER:
+            continue
+        df = max(searcher.doc_frequency(f, form) for f in TEXT_FIELDS for form in g.forms)
+        if df <= COMMON_WORD_SHARE * n:
+            kept.append(g)
+            idf[g.word] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    return KeywordPlan(kept, [], any(g.literal for g in kept)), idf
+
+
+def word_scores(gen: Generation, goals: str) -> dict[str, tuple[float, list[str]]]:
+    """Keyword evidence of the goals per entry: score in [0, 1] and the goal words it holds."""
+    out: dict[str, tuple[float, list[str]]] = {}
+    with gen.ix.searcher(weighting=weighting()) as searcher:
+        plan, idf = distinctive(searcher, plan_query(clean_text(goals), ()))
+        query = build_query(plan) if plan.groups else None
+        if query is None:
+            return out
+        results = searcher.search(query, limit=WORD_HITS_LIMIT, terms=True)
+        top, total = (results[0].score if results else 0.0), sum(idf.values()) or 1.0
+        for hit in results:
+            found = {t.decode("utf-8") if isinstance(t, bytes) else t
+                     for _, t in hit.matched_terms()}
+            matched = [g.word for g in plan.groups if found.intersection(g.forms)]
+            coverage = sum(idf[w] for w in matched) / total
+            relative = hit.score / top if top > 0 else 0.0
+            out[hit["slug"]] = (WORDS_COVERAGE_SHARE * coverage
+                                + (1 - WORDS_COVERAGE_SHARE) * relative, matched)
+    return out
+
+
+def meaning_scores(service: SearchService, gen: Generation, profile: VillageProfile
+                   ) -> dict[str, tuple[float, float]]:
+    """Min-max normalised best-passage cosine per entry, and the raw cosine."""
+    if not service.vectors_usable or not gen.slugs:
+        return {}
+    best, _ = case_scores(gen, service.embedder.encode_query(profile.text()))
+    low, high = float(np.min(best)), float(np.max(best))
+    spread = high - low
+    return {s: ((float(c) - low) / spread if spread > 0 else 0.0, float(c))
+            for s, c in zip(gen.slugs, best, strict=True)}
