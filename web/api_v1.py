@@ -21,15 +21,15 @@ from flask import url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from app import browse_data
-from app import get_case_or_404
-from app import public
-from app import search_data
-from app import similar_data
 from search.profile import parse_profile
 from search.query import QueryError
 from web.markdown import render_markdown
 from web.openapi import openapi_document
+from web.pages import browse_data
+from web.pages import get_case_or_404
+from web.pages import public
+from web.pages import search_data
+from web.pages import similar_data
 from web.recommend import parse_limit
 from web.recommend import profile_args
 from web.recommend import results_data

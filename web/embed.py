@@ -22,10 +22,10 @@ from flask import request
 from flask import send_from_directory
 from flask import url_for
 
-from app import search_data
 from search.query import LIST_FILTERS
 from search.query import MAX_FILTER_CHARS
 from search.query import QueryError
+from web.pages import search_data
 
 bp = Blueprint("embed", __name__)
 
