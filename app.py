@@ -12,29 +12,29 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
-from flask import abort
 from flask import current_app
 from flask import jsonify
 from flask import render_template
 from flask import request
 from flask import url_for
 
-from search.cases import case_dict
-from search.cases import get_case
-from search.engine import MODES
-from search.engine import run_search
-from search.facets import facet_counts
 from search.query import QueryError
 from search.query import SearchQuery
-from search.query import parse_query
-from search.similar import similar_cases
+from web import api_v1
 from web import db
+from web import embed
 from web import errors
+from web import health
+from web import recommend
+from web import security
 from web import services
-from web.db import get_session
+from web import trainer
 from web.markdown import render_markdown
-from web.querylog import log_search
-from web.services import get_service
+from web.pages import browse_data
+from web.pages import get_case_or_404
+from web.pages import public
+from web.pages import search_data
+from web.pages import similar_data
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
@@ -69,6 +69,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     services.init_app(app)
     errors.init_app(app)
     register_views(app)
+    health.init_app(app)
+    security.init_app(app)
+    recommend.init_app(app)
+    trainer.init_app(app)
+    api_v1.init_app(app)
+    embed.init_app(app)
     return app
 
 
@@ -83,65 +89,6 @@ def register_views(app: Flask) -> None:
     app.jinja_env.globals.update(toggle_url=toggle_url, page_url=page_url, nav_links=nav_links,
                                  case_actions=case_actions)
     app.jinja_env.filters["markdown"] = render_markdown
-
-
-# ---- data builders shared by each page and its JSON twin ----------------------------------
-
-def browse_data() -> dict:
-    gen = get_service().generation()
-    cases = list(gen.catalog.values())
-    return {"total": len(cases), "facets": facet_counts(cases, SearchQuery()),
-            "generation": gen.name}
-
-
-def search_data() -> dict:
-    query = parse_query(request.args)
-    mode = request.args.get("mode", "hybrid")
-    if mode not in MODES:
-        raise QueryError({"mode": f"可选值：{'、'.join(MODES)}"})
-    result = run_search(get_service(), query, mode)
-    log_search(query, result.total)
-    return {
-        "query": query.text,
-        "description": query.describe(),
-        "words": result.words,
-        "filters": {k: list(v) for k, v in query.filters.items()},
-        "income_min": query.income_min,
-        "income_max": query.income_max,
-        "mode": mode,
-        "total": result.total,
-        "page": query.page,
-        "per_page": query.per_page,
-        "pages": result.pages,
-        "hits": [dict(h, url=url_for("case_page", slug=h["id"])) for h in result.hits],
-        "facets": result.facets,
-        "notices": result.notices,
-        "generation": result.generation,
-        "took_ms": round(result.millis, 1),
-        "_query": query,
-    }
-
-
-def get_case_or_404(slug: str) -> dict:
-    rec = get_case(get_session(), slug)
-    if rec is None:
-        abort(404)
-    return case_dict(rec)
-
-
-def similar_data(slug: str, limit: int = 5) -> list[dict]:
-    service = get_service()
-    gen = service.generation()
-    if slug not in gen.catalog:
-        return []
-    found = similar_cases(gen, slug, limit, use_vectors=service.vectors_usable)
-    return [{"id": s.slug, "title": s.title, "score": s.score, "reasons": s.reasons,
-             "url": url_for("case_page", slug=s.slug)} for s in found]
-
-
-def public(data: dict) -> dict:
-    """Drop the private keys templates use (they start with an underscore)."""
-    return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
 # ---- views --------------------------------------------------------------------------------
