@@ -8,11 +8,26 @@ from pathlib import Path
 
 import click
 
+from handouts.cli import export as export_command
+from indexer.db_cli import db_group
+from search.eval_cli import bench_command
+from search.eval_cli import eval_command
+from search.loadtest_cli import loadtest
+from search.recommend_cli import recommend_command
+
 
 def make_app():
+    """Create the app, turning start-up failures into one clear line instead of a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from app import create_app  # late: `casebase check` needs no model or database
 
-    return create_app()
+    try:
+        return create_app()
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(f"无法启动：{exc}") from None
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"数据库无法使用：{exc.__class__.__name__}") from None
 
 
 @click.group()
@@ -118,6 +133,14 @@ def serve(host: str, port: int, threads: int) -> None:
     app = make_app()
     click.echo(f"村案通已启动：http://{host}:{port}/")
     waitress_serve(app, host=host, port=port, threads=threads)
+
+
+main.add_command(recommend_command)
+main.add_command(export_command)
+main.add_command(db_group)
+main.add_command(loadtest)
+main.add_command(eval_command)
+main.add_command(bench_command)
 
 
 if __name__ == "__main__":

@@ -61,7 +61,8 @@ def split_passages(text: str, limit: int = MAX_CHARS) -> list[str]:
 
 def case_chunks(case: Case) -> list[Chunk]:
     """Title + summary first, then each section's passages."""
-    chunks = [Chunk(case.slug, "摘要", f"{case.title}。{case.summary}")]
+    head = "。".join(p for p in (case.title, case.summary) if p)  # untitled passages: no "。" lead
+    chunks = [Chunk(case.slug, "摘要", head)]
     for section in case.sections:
         for passage in split_passages(plain_text(section.text)):
             chunks.append(Chunk(case.slug, section.heading, passage))

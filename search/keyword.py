@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -21,6 +22,9 @@ FIELD_B = {"title_B": 0.3, "traits_B": 0.3}
 COORD_SCALE = 0.9  # Whoosh OrGroup coordination: more query words matched ranks higher
 PHRASE_BOOST = 2.0
 MAX_QUERY_WORDS = 40
+# Cases a query returns at most: more never changed a ranking's top 100 in our evaluations,
+# and scoring them is what a broad query's time goes on.
+KEYWORD_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,14 @@ class KeywordHit:
     exact: bool = False
 
 
+YEAR_RE = re.compile(r"^(?:19|20)\d\d年$")
+
+
 def is_literal(word: str) -> bool:
+    """1+2+N, 750亩, 50万元: kept whole and matched first. A year (2021年) only dates the
+    text, and would put every case mentioning that year above the ones that answer."""
+    if YEAR_RE.match(word):
+        return False
     return "+" in word or bool(NUMBER_RE.match(word) and not word.isdigit())
 
 
@@ -106,28 +117,56 @@ def weighting() -> BM25F:
     return BM25F(B=BM25_B, K1=BM25_K1, **FIELD_B)
 
 
-def keyword_hits(searcher, plan: KeywordPlan, limit: int | None = None) -> list[KeywordHit]:
-    """Run the plan; every matching case, best first, with the words it matched."""
+def keyword_hits(searcher, plan: KeywordPlan, limit: int | None = KEYWORD_LIMIT
+                 ) -> list[KeywordHit]:
+    """Run the plan; the `limit` best matching cases, with the words each matched.
+
+    Which words a case holds comes from the posting lists of the query's few words rather than
+    from Whoosh's per-document term tracking, which walks every match and costs most of a
+    query's time in a library of thousands.
+    """
+    idf = {g.word: _group_idf(searcher, g) for g in plan.groups}
     q = build_query(plan)
     if q is None:
         return []
-    results = searcher.search(q, limit=limit, terms=True)
-    idf = {g.word: _group_idf(searcher, g) for g in plan.groups}
+    results = searcher.search(q, limit=limit)
     total_idf = sum(idf.values()) or 1.0
-    exact = set()
+    holding = {form: _docs_with(searcher, form) for g in plan.groups for form in g.forms}
     eq = exact_query(plan)
-    if eq is not None:
-        exact = {h["slug"] for h in searcher.search(eq, limit=None)}
+    exact = set(searcher.docs_for_query(eq)) if eq is not None else set()
+    slug_of = _slugs(searcher)
     hits = []
-    for rank, hit in enumerate(results, 1):
-        found = {t.decode("utf-8") if isinstance(t, bytes) else t for _, t in hit.matched_terms()}
-        matched = {g.word for g in plan.groups if found & set(g.forms)}
+    for rank, (score, docnum) in enumerate(results.top_n, 1):
+        forms = {f for f, docs in holding.items() if docnum in docs}
+        matched = {g.word for g in plan.groups if forms.intersection(g.forms)}
         hits.append(KeywordHit(
-            slug=hit["slug"], score=float(hit.score), rank=rank,
-            matched=matched | {f for g in plan.groups for f in g.forms if f in found},
-            coverage=sum(idf[w] for w in matched) / total_idf, exact=hit["slug"] in exact,
+            slug=slug_of(docnum), score=float(score), rank=rank, matched=matched | forms,
+            coverage=sum(idf[w] for w in matched) / total_idf, exact=docnum in exact,
         ))
     return hits
+
+
+def _docs_with(searcher, form: str) -> set[int]:
+    docs: set[int] = set()
+    for name in TEXT_FIELDS:
+        if searcher.doc_frequency(name, form):
+            docs.update(searcher.postings(name, form).all_ids())
+    return docs
+
+
+def _slugs(searcher):
+    """docnum -> slug, read once per index (a generation's Whoosh index never changes)."""
+    ix = getattr(searcher, "_ix", None)
+    table = getattr(ix, "_casebase_slugs", None)
+    if table is None:
+        table = {n: f["slug"] for n, f in searcher.reader().iter_docs()}
+        if ix is not None:
+            ix._casebase_slugs = table
+    return lambda docnum: table.get(docnum) or searcher.stored_fields(docnum)["slug"]
+
+
+def _idf(n: int, df: float) -> float:
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 def _group_idf(searcher, group: TermGroup) -> float:
@@ -136,5 +175,5 @@ def _group_idf(searcher, group: TermGroup) -> float:
     best = 0.0
     for form in group.forms:
         df = max(searcher.doc_frequency(f, form) for f in TEXT_FIELDS)
-        best = max(best, math.log(1 + (n - df + 0.5) / (df + 0.5)))
+        best = max(best, _idf(n, df))
     return best or math.log(1 + n)

@@ -1,0 +1,120 @@
+"""The evaluation suites `casebase eval` runs, and their report as a table or JSON.
+
+- retrieval: an external TSV collection (retrieval-zh formats), indexed into a temporary folder;
+- cases: the product's own labelled queries (search/data/eval_queries.yaml) on the shipped cases;
+- profiles: the labelled village profiles, judged by `search.recommend_eval`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+import yaml
+
+from indexer.chunk import plain_text
+from search.eval_run import MODES
+from search.eval_run import build_world
+from search.eval_run import evaluate_service
+from search.eval_run import passage_cases
+from search.evaluation import METRICS
+from search.evaluation import Bm25Baseline
+from search.evaluation import Judged
+from search.evaluation import ModeResult
+from search.evaluation import load_tsv_set
+
+CASES_QUERIES = Path(__file__).parent / "data" / "eval_queries.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class SuiteReport:
+    suite: str
+    queries: int
+    documents: int
+    embedder: str
+    build_seconds: float
+    embed_seconds: float
+    results: list[ModeResult] = field(default_factory=list)
+
+    def result(self, mode: str) -> ModeResult:
+        return next(r for r in self.results if r.mode == mode)
+
+    def as_dict(self) -> dict:
+        return {"suite": self.suite, "queries": self.queries, "documents": self.documents,
+                "embedder": self.embedder, "build_seconds": round(self.build_seconds, 1),
+                "embed_seconds": round(self.embed_seconds, 1),
+                "results": [r.as_dict() for r in self.results]}
+
+
+def load_cases_judged(path: Path = CASES_QUERIES) -> Judged:
+    """The product's labelled queries; ids q001… follow their order in the file."""
+    items = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    queries = {f"q{i:03d}": str(it["query"]) for i, it in enumerate(items, 1)}
+    qrels = {f"q{i:03d}": dict(it["relevant"]) for i, it in enumerate(items, 1)}
+    return Judged("cases", queries, qrels)
+
+
+def _suite(name: str, judged: Judged, workdir: Path, embedder, modes, halves: bool,
+           cases_dir: Path | None = None, cases: dict | None = None) -> SuiteReport:
+    world = build_world(workdir, embedder, cases_dir=cases_dir, cases=cases)
+    world.engine.dispose()
+    service, build = world.service, world.report
+    gen = service.generation()
+    docs = {slug: "\n".join([c.title, c.summary, plain_text(c.body)])
+            for slug, c in gen.catalog.items()}
+    report = SuiteReport(name, len(judged.queries), len(gen.catalog), embedder.name,
+                         build.seconds, build.embed_seconds)
+    report.results = evaluate_service(service, judged, modes, Bm25Baseline(docs), halves)
+    return report
+
+
+def retrieval_suite(corpus: Path, queries: Path, qrels: Path, embedder, modes=MODES,
+                    halves: bool = False, workdir: Path | None = None) -> SuiteReport:
+    passages, judged = load_tsv_set(corpus, queries, qrels)
+    with tempfile.TemporaryDirectory(prefix="casebase-eval-") as tmp:
+        return _suite("retrieval", judged, Path(workdir or tmp), embedder, modes, halves,
+                      cases=passage_cases(passages))
+
+
+def cases_suite(embedder, cases_dir: Path = ROOT / "cases", modes=MODES, halves: bool = False,
+                queries: Path = CASES_QUERIES) -> SuiteReport:
+    with tempfile.TemporaryDirectory(prefix="casebase-eval-") as tmp:
+        return _suite("cases", load_cases_judged(queries), Path(tmp), embedder, modes, halves,
+                      cases_dir=Path(cases_dir))
+
+
+def profiles_suite(embedder, cases_dir: Path = ROOT / "cases") -> dict:
+    """Recommendation quality on the labelled profiles (module written for issue 4)."""
+    from sqlalchemy.orm import Session
+
+    from search.recommend_eval import evaluate_profiles  # late: owned by the recommend feature
+
+    with tempfile.TemporaryDirectory(prefix="casebase-eval-") as tmp:
+        world = build_world(Path(tmp), embedder, cases_dir=Path(cases_dir))
+        with Session(world.engine) as session:
+            out = evaluate_profiles(session, world.service)
+        world.engine.dispose()
+        return out
+
+
+def format_report(report: SuiteReport) -> str:
+    """A readable table: one row per mode (and per half when asked), baseline first."""
+    head = (f"评测集 {report.suite}：{report.queries} 条查询，{report.documents} 篇文档，"
+            f"模型 {report.embedder}；建索引 {report.build_seconds:.1f} 秒"
+            f"（其中嵌入 {report.embed_seconds:.1f} 秒）")
+    cols = "".join(f"{m:>11}" for m in METRICS)
+    lines = [head, f"{'方式':<22}{cols}{'用时/秒':>9}{'每条/毫秒':>9}"]
+    for r in report.results:
+        lines.append(_row(r.mode, r.metrics) + f"{r.seconds:>11.1f}{r.millis_per_query:>11.1f}")
+    for half in ("odd", "even"):
+        for r in report.results:
+            if half in r.halves:
+                lines.append(_row(f"{r.mode} ({half})", r.halves[half]))
+    return "\n".join(lines)
+
+
+def _row(label: str, metrics: dict[str, float]) -> str:
+    return f"{label:<24}" + "".join(f"{metrics[m]:>11.4f}" for m in METRICS)
