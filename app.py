@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         INDEX_DIR=os.path.join(app.instance_path, "index"),
         DATABASE_URL="sqlite:///" + os.path.join(app.instance_path, "casebase.sqlite"),
         EMBEDDING_MODEL="default",
+        EMBEDDING_BACKEND="auto",  # torch-bf16 for documents where the CPU has bf16, else torch
         MODELS_DIR=os.path.join(app.instance_path, "models"),
         MAX_CONTENT_LENGTH=256 * 1024,
         LOG_QUERIES=True,

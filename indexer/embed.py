@@ -24,6 +24,7 @@ MAX_SEQ_LENGTH = 512  # e5 reads 512 tokens; bigger models are capped too, to bo
 # about 1.3-1.6x faster again. Their vectors stay interchangeable with float32 ones (cosine
 # >= 0.9999 on our paragraphs), so every backend shares one `name` and one vector cache.
 BACKENDS = ("torch", "torch-bf16", "openvino-bf16")
+QUERY_THREADS = 1
 
 
 class Embedder(Protocol):
@@ -106,6 +107,7 @@ class SentenceTransformerEmbedder:
 
         threads = threads or _default_threads()
         torch.set_num_threads(threads)
+        self.threads = threads
         self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.model.max_seq_length = min(self.model.max_seq_length or MAX_SEQ_LENGTH,
                                          MAX_SEQ_LENGTH)
@@ -128,6 +130,7 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._openvino is not None:
             return _normalise(self._encode_openvino(list(texts)))
+        self._torch.set_num_threads(self.threads)
         with self._document_precision():
             vecs = self.model.encode_document(list(texts), batch_size=self.batch_size,
                                               convert_to_numpy=True, show_progress_bar=progress)
@@ -160,6 +163,9 @@ class SentenceTransformerEmbedder:
 
     def encode_query(self, text: str) -> np.ndarray:
         # Queries stay float32 whatever the backend: one short text gains nothing from bf16.
+        # One thread: a query is tiny, and with the CPU shared by web workers two threads
+        # fought each other (20 ms became up to 3.4 s under load; one thread stayed < 100 ms).
+        self._torch.set_num_threads(QUERY_THREADS)
         vec = self.model.encode_query([text], convert_to_numpy=True)
         return _normalise(np.asarray(vec, dtype=np.float32))[0]
 
@@ -180,6 +186,15 @@ def _compile_openvino(path: Path, threads: int):
     return ov.Core().compile_model(str(folder / "model.xml"), "CPU", config)
 
 
+def cpu_has_bf16() -> bool:
+    """Whether the CPU computes bfloat16 natively (AMX or AVX512-BF16): bf16 pays off only then."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
 def load_embedder(spec: str, models_dir: Path, backend: str = "torch") -> Embedder:
     """Return the embedder named by ``spec``.
 
@@ -188,6 +203,8 @@ def load_embedder(spec: str, models_dir: Path, backend: str = "torch") -> Embedd
 
     :raise ValueError: if ``spec`` names a folder that holds no model.
     """
+    if backend == "auto":
+        backend = "torch-bf16" if cpu_has_bf16() else "torch"
     if spec == "fake" or re.fullmatch(r"fake-\d+", spec):
         return FakeEmbedder(int(spec[5:]) if spec != "fake" else 64)
     if spec == "default":

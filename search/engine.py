@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from indexer.case import KIND_LABELS
-from indexer.store import IndexCorruptError
 from indexer.case import Case
+from indexer.store import IndexCorruptError
 from search.facets import facet_counts
 from search.facets import latest_income
 from search.facets import matches

@@ -7,6 +7,7 @@ exactly a word the query matched (光伏 in 光伏发电 is marked as 光伏; �
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from indexer.case import Case
@@ -29,7 +30,7 @@ def word_spans(text: str, words: set[str]) -> list[tuple[int, int]]:
     """Character spans of the tokens of `text` that are among `words`, merged."""
     if not words or not text:
         return []
-    spans = sorted((t.start, t.end) for t in analyze(text) if t.text in words)
+    spans = sorted((start, end) for word, start, end in _tokens(text) if word in words)
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start < merged[-1][1]:
@@ -37,6 +38,12 @@ def word_spans(text: str, words: set[str]) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+@lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Analysed tokens of a passage; the same passages come back query after query."""
+    return tuple((t.text, t.start, t.end) for t in analyze(text))
 
 
 def mark(text: str, spans: list[tuple[int, int]]) -> str:

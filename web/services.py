@@ -18,7 +18,8 @@ def get_service() -> SearchService:
 
 def init_app(app: Flask) -> None:
     """Load the model and the dictionary once per worker, at start-up, not on a request."""
-    embedder = load_embedder(app.config["EMBEDDING_MODEL"], Path(app.config["MODELS_DIR"]))
+    embedder = load_embedder(app.config["EMBEDDING_MODEL"], Path(app.config["MODELS_DIR"]),
+                             app.config.get("EMBEDDING_BACKEND", "auto"))
     warm_up()
     app.extensions["casesearch"] = SearchService(
         Path(app.config["INDEX_DIR"]), embedder, app.config.get("INDEX_CHECK_INTERVAL", 1.0))
