@@ -14,8 +14,8 @@ from handouts.pack import encode
 TRIO = ["shaoyuan-training-centre", "yintian-industrial-park", "changhu-company"]
 # Figures as the sheets print them (figure_text), one or more per case.
 FIGURES = {
-    "shaoyuan-training-centre": ["40余户", "100余万元"],
-    "yintian-industrial-park": ["750余亩", "62户", "2789亩", "516户"],
+    "shaoyuan-training-centre": ["40余户", "100万余元"],
+    "yintian-industrial-park": ["750余亩", "62户", "2789亩", "516户", "近20万元"],
     "changhu-company": ["5万元（2020年）", "50万元", "30余户"],
 }
 
