@@ -7,7 +7,6 @@ The server is the product's own `casebase serve` (waitress) in a subprocess on a
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +17,8 @@ import urllib.request
 from pathlib import Path
 
 from search.bench_base import percentiles
+from search.procs import free_port
+from search.procs import stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVELS = (1, 4, 16)
@@ -25,10 +26,6 @@ REQUESTS_PER_THREAD = 25
 STARTUP_TIMEOUT = 180.0
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str, timeout: float = 30.0) -> int:
@@ -115,9 +112,4 @@ def serve_and_load(work: Path, cases_dir: Path, spec: str, models_dir: Path,
         out["peak_rss_mb"] = peak_rss_mb(proc.pid)
         return out
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 20)

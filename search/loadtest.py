@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +19,9 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+from search.procs import free_port
+from search.procs import stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ("光伏", "土地流转", "村集体+公司+农户", "红色资源 研学", "闲置村部怎么盘活", "750亩",
@@ -109,10 +111,6 @@ def run_load(base: str, scenario: str, requests: int, concurrency: int) -> LoadR
                       time.perf_counter() - started, latencies)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_healthy(base: str, proc: subprocess.Popen | None, timeout: float) -> dict:
@@ -149,12 +147,7 @@ def gunicorn_server(env: dict | None = None, workers: int = 2, log_path: Path | 
         wait_healthy(base, proc, timeout)
         yield base, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 30)
         if log_path:
             log.close()
 
