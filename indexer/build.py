@@ -95,7 +95,7 @@ def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
         try:
             _write_whoosh(partial, live, prev, report)
             _write_vectors(partial, live, prev, embedder, report, progress)
-            _write_catalog(partial, name, live, embedder, report)
+            _write_catalog(partial, live)
             _write_sql(session, live, report)
             report.generation = name
             report.seconds = time.perf_counter() - started
@@ -221,8 +221,7 @@ def _write_vectors(partial: Path, live: dict[str, Case], prev: _Previous, embedd
     ])
 
 
-def _write_catalog(partial: Path, name: str, live: dict[str, Case], embedder,
-                   report: BuildReport) -> None:
+def _write_catalog(partial: Path, live: dict[str, Case]) -> None:
     store.write_json(partial / "catalog.json", {s: case_to_dict(c) for s, c in live.items()})
 
 
