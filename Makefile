@@ -44,7 +44,7 @@ run: index
 
 test: install model system-deps
 	$(BIN)/ruff check .
-	$(PY) -m pytest -q -p no:cacheprovider -rs --durations=10
+	$(PY) -m pytest -q -p no:cacheprovider --durations=10
 
 lint: install
 	$(BIN)/ruff check .

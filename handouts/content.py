@@ -10,10 +10,8 @@ import re
 from dataclasses import dataclass
 from dataclasses import field
 
-from markdown_it import MarkdownIt
+from indexer.markdown import markdown_tokens
 
-# html=False as in web/markdown.py: raw HTML in a case file stays text.
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 LESSONS = "经验启示"
 MEASURES = "主要做法"
 LINKAGE = "利益联结"
@@ -46,7 +44,7 @@ def md_blocks(markdown: str) -> list[Block]:
     blocks: list[Block] = []
     lists: list[list] = []  # [kind, next number] per open list
     heading, quote = 0, 0
-    for tok in _md.parse(markdown or ""):
+    for tok in markdown_tokens(markdown):
         if tok.type in ("bullet_list_open", "ordered_list_open"):
             start = int(tok.attrGet("start") or 1)
             lists.append(["item" if tok.type == "bullet_list_open" else "number", start])

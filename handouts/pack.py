@@ -10,13 +10,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 import zlib
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import replace
 
-from sqlalchemy.orm import Session
+from indexer.case import Case
+from indexer.case_view import case_views
+from indexer.slug import is_slug
 
 MAX_CASES = 50
 MAX_TITLE = 100
@@ -24,7 +26,6 @@ MAX_NOTES = 2000
 MAX_TOKEN = 12_000  # characters; a full pack with 2000 characters of notes stays well below
 MAX_JSON = 64 * 1024  # bytes after inflating: stops a small token from expanding without bound
 VERSION = "p1"
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")  # the case id rule of indexer/parse.py
 DEFAULT_TITLE = "三农培训案例素材包"
 
 
@@ -105,7 +106,7 @@ def check_count(ids: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def check_ids(ids: Iterable[str]) -> list[str]:
-    bad = [s for s in ids if not isinstance(s, str) or not SLUG_RE.match(s)]
+    bad = [s for s in ids if not is_slug(s)]
     if bad:
         shown = "、".join(str(s)[:80] for s in bad[:5])
         raise PackError(f"案例 id 格式不对：{shown}",
@@ -171,19 +172,14 @@ def _broken() -> PackError:
     return PackError("素材包链接无效或已损坏，请重新打开原链接", {"p": "无法读取素材包链接"})
 
 
-def pack_contents(session: Session, ids: list[str]) -> tuple[list[dict], list[str]]:
-    """The `case_dict`s of `ids` that exist, in order, and the ids the library no longer has."""
-    from search.cases import case_dict
-    from search.cases import get_cases
-
-    records = get_cases(session, list(ids))
-    found = {r.slug for r in records}
-    return [case_dict(r) for r in records], [s for s in ids if s not in found]
+def pack_contents(catalog: Mapping[str, Case], ids: list[str]) -> tuple[list[dict], list[str]]:
+    """The case views of `ids` that exist, in order, and the ids the library no longer has."""
+    return case_views(catalog, list(ids))
 
 
-def load_cases(session: Session, ids: list[str]) -> list[dict]:
-    """The cases of `ids` as `case_dict`s, in order. :raise UnknownCasesError: listing misses."""
-    cases, missing = pack_contents(session, ids)
+def load_cases(catalog: Mapping[str, Case], ids: list[str]) -> list[dict]:
+    """The cases of `ids` as case views, in order. :raise UnknownCasesError: listing misses."""
+    cases, missing = pack_contents(catalog, ids)
     if missing:
         raise UnknownCasesError(missing)
     return cases

@@ -28,9 +28,9 @@ from indexer.parse import CaseFormatError
 from indexer.parse import Problem
 from indexer.parse import case_files
 from indexer.parse import load_case
-from indexer.parse import load_vocabulary
 from indexer.schema import case_document
 from indexer.schema import case_schema
+from indexer.vocabulary import load_vocabulary
 
 FORMAT_VERSION = 1  # bump when the on-disk layout or the analysis changes: forces a full build
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from dataclasses import dataclass
-from dataclasses import field
 
 KINDS = ("case", "practice", "overview")
 KIND_LABELS = {"case": "村镇案例", "practice": "工作做法", "overview": "综述"}
-# Body headings in the order a reader expects them; other headings are kept after these.
-SECTION_ORDER = ("背景", "主要做法", "利益联结", "成效", "经验启示")
 REGION_LEVELS = ("province", "city", "county", "township", "village")
 REGION_LABELS = {
     "province": "省",
@@ -68,8 +66,11 @@ class Figure:
     metric: str | None = None
     approx: str = ""  # the source's qualifier: 余, 多, 以上 (after) or 近, 约, 超过 (before)
 
+    def text(self) -> str:
+        return format_figure(self.value, self.unit, self.approx, self.year)
+
     def display(self) -> str:
-        return f"{self.label}：{format_figure(self.value, self.unit, self.approx, self.year)}"
+        return f"{self.label}：{self.text()}"
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,6 @@ class Case:
     body: str = ""
     content_hash: str = ""
     path: str = ""
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def section(self, heading: str) -> Section | None:
         return next((s for s in self.sections if s.heading == heading), None)
@@ -133,11 +133,7 @@ class Case:
 
 def case_to_dict(case: Case) -> dict:
     """A JSON-ready form of the case (the catalog of an index generation stores these)."""
-    from dataclasses import asdict
-
-    data = asdict(case)
-    data.pop("extra", None)
-    return data
+    return asdict(case)
 
 
 def case_from_dict(data: dict) -> Case:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
-import os
-import runpy
 from pathlib import Path
 
 from alembic import command
@@ -22,28 +20,24 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine import make_url
 
+import migrations
+from indexer import config
 from indexer.models import make_engine
 
-ROOT = Path(__file__).resolve().parent.parent
+# The migration scripts ship beside the packages (in a checkout and in the wheel alike).
+MIGRATIONS = Path(migrations.__file__).resolve().parent
 # Any fixed 64-bit number; names this project's migration lock among PostgreSQL advisory locks.
 PG_LOCK_KEY = 0x6361_7365_6261_7365  # "casebase"
 
 
 def configured_url() -> str:
-    """The URL the app would use (CASESEARCH_DATABASE_URL, instance/config.py, default),
-    found without building the app, so no model is loaded for a migration."""
-    url = os.environ.get("CASESEARCH_DATABASE_URL")
-    if url:
-        return url
-    instance = ROOT / "instance"
-    if (instance / "config.py").is_file():
-        url = runpy.run_path(str(instance / "config.py")).get("DATABASE_URL")
-    return url or f"sqlite:///{instance / 'casebase.sqlite'}"
+    """The URL the app would use, found without building the app (no model load for a migration)."""
+    return config.resolve()["DATABASE_URL"]
 
 
 def alembic_config() -> Config:
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg = Config(str(MIGRATIONS / "alembic.ini"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 

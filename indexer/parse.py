@@ -7,7 +7,6 @@ import hashlib
 import re
 import reprlib
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import frontmatter
@@ -20,9 +19,12 @@ from indexer.case import Figure
 from indexer.case import Region
 from indexer.case import Section
 from indexer.case import Source
+from indexer.slug import SLUG_RULE
+from indexer.slug import is_slug
+from indexer.vocabulary import Vocabulary
+from indexer.vocabulary import load_vocabulary
 
 DATA_DIR = Path(__file__).parent / "data"
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
 MAX_FILE_BYTES = 512 * 1024
 MAX_SHORT_CHARS = 120  # region parts and figure labels: String(120) columns in indexer/models.py
 SOURCE_LIMITS = {"document": 300, "publisher": 120, "date": 40}
@@ -62,29 +64,6 @@ class CaseFormatError(Exception):
         self.path = path
         self.problems = problems
         super().__init__("; ".join(str(p) for p in problems))
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    models: frozenset[str]
-    industries: frozenset[str]
-    resources: frozenset[str]
-    terrain: frozenset[str]
-    metrics: dict[str, str]
-    units: frozenset[str]
-
-
-@lru_cache(maxsize=4)
-def load_vocabulary(path: Path = DATA_DIR / "vocabulary.yaml") -> Vocabulary:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Vocabulary(
-        models=frozenset(raw["models"]),
-        industries=frozenset(raw["industries"]),
-        resources=frozenset(raw["resources"]),
-        terrain=frozenset(raw["terrain"]),
-        metrics=dict(raw["metrics"]),
-        units=frozenset(str(u) for u in raw["units"]),
-    )
 
 
 def is_case_file(path: Path) -> bool:
@@ -225,8 +204,8 @@ class _Checker:
 
     def build(self, body: str, raw: str) -> Case:
         slug = self.text("id")
-        if slug and not SLUG_RE.match(slug):
-            self.fail("id", "只能用小写字母、数字和连字符，2–80 个字符")
+        if slug and not is_slug(slug):
+            self.fail("id", SLUG_RULE)
         title = tidy_cjk(self.text("title", max_len=120) or "")
         kind = self.text("kind")
         if kind and kind not in KINDS:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from whoosh.fields import ID
-from whoosh.fields import KEYWORD
-from whoosh.fields import NUMERIC
 from whoosh.fields import TEXT
 from whoosh.fields import Schema
 
@@ -16,8 +14,6 @@ from indexer.segment import case_analyzer
 # case is than the same word deep in its body.
 FIELD_BOOSTS = {"title": 3.0, "summary": 2.0, "traits": 2.0, "body": 1.0}
 TEXT_FIELDS = tuple(FIELD_BOOSTS)
-FILTER_FIELDS = ("kind", "province", "city", "county", "terrain", "models", "industries",
-                 "resources")
 
 
 def case_schema() -> Schema:
@@ -26,17 +22,8 @@ def case_schema() -> Schema:
         name: TEXT(analyzer=analyzer, field_boost=boost, phrase=True, chars=True)
         for name, boost in FIELD_BOOSTS.items()
     }
-    keyword = {
-        name: KEYWORD(commas=True, scorable=False, lowercase=False)
-        for name in FILTER_FIELDS if name != "kind"
-    }
-    return Schema(
-        slug=ID(stored=True, unique=True),
-        kind=ID(stored=True),
-        income=NUMERIC(float, stored=False),
-        **text,
-        **keyword,
-    )
+    # Filters and facets are computed from the generation's catalog, not from Whoosh fields.
+    return Schema(slug=ID(stored=True, unique=True), kind=ID(stored=True), **text)
 
 
 def traits_text(case: Case) -> str:
@@ -49,22 +36,11 @@ def traits_text(case: Case) -> str:
 
 def case_document(case: Case) -> dict:
     """The fields `update_document` writes for one case."""
-    _, after = case.income_before_after()
-    doc = {
+    return {
         "slug": case.slug,
         "kind": case.kind,
         "title": case.title,
         "summary": case.summary,
         "traits": traits_text(case),
         "body": "\n".join(f"{s.heading}\n{plain_text(s.text)}" for s in case.sections),
-        "province": case.region.province or "",
-        "city": case.region.city or "",
-        "county": case.region.county or "",
-        "terrain": case.terrain or "",
-        "models": ",".join(case.models),
-        "industries": ",".join(case.industries),
-        "resources": ",".join(case.resources),
     }
-    if after is not None:
-        doc["income"] = after.value
-    return doc

@@ -26,6 +26,8 @@ import jieba
 from whoosh.analysis import Token
 from whoosh.analysis import Tokenizer
 
+from indexer.vocabulary import load_vocabulary
+
 DATA_DIR = Path(__file__).parent / "data"
 USERDICT = DATA_DIR / "userdict.txt"
 SYNONYMS = DATA_DIR / "synonyms.txt"
@@ -115,8 +117,6 @@ def _jieba() -> jieba.Tokenizer:
 
 
 def _vocab_words(with_plus: bool = False) -> set[str]:
-    from indexer.parse import load_vocabulary  # late: parse imports nothing from here
-
     v = load_vocabulary()
     words = set(v.models) | set(v.industries) | set(v.resources) | set(v.terrain)
     return {normalise(w) for w in words if with_plus or "+" not in w}

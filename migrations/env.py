@@ -1,7 +1,8 @@
 """Alembic environment: one schema (indexer.models) for SQLite and PostgreSQL alike.
 
 The URL comes from, in order: a connection handed over by indexer.migrate (the app and
-`casebase db upgrade`), `alembic -x url=...`, CASESEARCH_DATABASE_URL, the instance config.
+`casebase db upgrade`), `alembic -x url=...`, then the configuration (indexer/config.py:
+CASEBASE_DATABASE_URL, instance/config.py, the default SQLite file).
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ case "$cmd" in
   env)
     u="$(url)"
     echo "export CASEBASE_TEST_PG_URL='$u'"
-    echo "export CASESEARCH_DATABASE_URL='$u'"
+    echo "export CASEBASE_DATABASE_URL='$u'"
     ;;
   destroy)
     if running; then as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null; fi

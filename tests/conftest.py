@@ -1,39 +1,17 @@
-"""Tiny worlds for tests: an index and a database in tmp_path, built with the fake embedder."""
+"""Fixtures shared by the whole suite: tiny worlds, the shipped library, the real model."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from worlds import FIXTURE_CASES
+from worlds import SHIPPED_CASES
+from worlds import TESTS
+from worlds import make_world
 
-from app import create_app
-from indexer.build import build_index
-
-TESTS = Path(__file__).parent
-FIXTURE_CASES = TESTS / "fixtures" / "cases"
-SHIPPED_CASES = TESTS.parent / "cases"
-
-
-def make_world(root: Path, cases_dir: Path, model: str = "fake", models_dir: Path | None = None):
-    """Create an app over `cases_dir` and build its first index generation."""
-    app = create_app({
-        "TESTING": True,
-        "CASES_DIR": str(cases_dir),
-        "INDEX_DIR": str(root / "index"),
-        "DATABASE_URL": f"sqlite:///{root / 'test.sqlite'}",
-        "EMBEDDING_MODEL": model,
-        "MODELS_DIR": str(models_dir or root / "models"),
-        "SECRET_KEY": "test",
-        "INDEX_CHECK_INTERVAL": 0,  # see a new generation at once, not after a second
-    })
-    build(app)
-    return app
-
-
-def build(app, **kwargs):
-    with app.extensions["casebase_sessionmaker"]() as session:
-        return build_index(Path(app.config["CASES_DIR"]), Path(app.config["INDEX_DIR"]), session,
-                           app.extensions["casesearch"].embedder, **kwargs)
+# Fixtures of the database and browser helpers reach every test through these plugins.
+pytest_plugins = ["pg_support"]
 
 
 @pytest.fixture
@@ -44,11 +22,6 @@ def app(tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-@pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
 
 
 @pytest.fixture(scope="session")

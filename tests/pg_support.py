@@ -18,8 +18,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import build
 from sqlalchemy.engine import make_url
+from worlds import build
 
 from app import create_app
 

@@ -3,7 +3,7 @@
 from html.parser import HTMLParser
 
 import pytest
-from conftest import FIXTURE_CASES
+from worlds import FIXTURE_CASES
 
 from app import create_app
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FIXTURE_CASES
-from conftest import build
-from conftest import make_world
+from worlds import FIXTURE_CASES
+from worlds import build
+from worlds import make_world
 
 from indexer import store
 from indexer.models import CaseRecord

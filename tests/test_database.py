@@ -6,18 +6,15 @@ import threading
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import FIXTURE_CASES
-from conftest import build
-from pg_support import db_url  # noqa: F401  (fixture)
 from pg_support import dispose
 from pg_support import make_world_on
-from pg_support import pg_server  # noqa: F401  (fixture)
-from pg_support import pg_url  # noqa: F401  (fixture)
 from sqlalchemy import func
 from sqlalchemy import inspect
 from sqlalchemy import select
+from worlds import FIXTURE_CASES
+from worlds import build
 
-from casebase_cli import main as cli
+from cli import main as cli
 from indexer import migrate
 from indexer.models import Base
 from indexer.models import CaseRecord

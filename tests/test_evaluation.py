@@ -7,17 +7,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from casebase_cli import main
-from search.eval_run import VectorCache
-from search.eval_run import evaluate_service
-from search.eval_suites import load_cases_judged
-from search.evaluation import Bm25Baseline
-from search.evaluation import Judged
-from search.evaluation import load_tsv_set
-from search.evaluation import mrr_at
-from search.evaluation import ndcg_at
-from search.evaluation import recall_at
-from search.evaluation import score_run
+from cli import main
+from evaluation.metrics import Bm25Baseline
+from evaluation.metrics import Judged
+from evaluation.metrics import load_tsv_set
+from evaluation.metrics import mrr_at
+from evaluation.metrics import ndcg_at
+from evaluation.metrics import recall_at
+from evaluation.metrics import score_run
+from evaluation.run import VectorCache
+from evaluation.run import evaluate_service
+from evaluation.suites import load_cases_judged
 
 # nDCG@10 of the shipped cases' labelled queries, measured when the fusion was chosen; a change
 # that drops below these (less a little noise) is a regression, not a trade-off.
@@ -150,12 +150,12 @@ def test_labelled_queries_are_many_and_name_shipped_cases():
 
 
 def test_synthetic_library_is_valid_and_deterministic(tmp_path):
+    from evaluation.run import build_world
+    from evaluation.run import ranker
+    from evaluation.synthetic import case_markdown
+    from evaluation.synthetic import write_library
     from indexer.embed import FakeEmbedder
     from indexer.parse import load_case
-    from indexer.synthetic import case_markdown
-    from indexer.synthetic import write_library
-    from search.eval_run import build_world
-    from search.eval_run import ranker
 
     assert case_markdown(7) == case_markdown(7) and case_markdown(7) != case_markdown(8)
     paths = write_library(tmp_path / "cases", 6)

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURE_CASES
-from conftest import build
-from conftest import make_world
 from pg_support import dispose
 from pg_support import make_app
 from pg_support import make_world_on
 from pg_support import own_cluster
+from worlds import FIXTURE_CASES
+from worlds import build
+from worlds import make_world
 
-from casebase_cli import main as cli
+from cli import main as cli
 from indexer import store
 from indexer.models import CaseRecord
 from web import db as web_db
@@ -37,9 +37,9 @@ def world(tmp_path):
 
 
 def env_for(app) -> dict:
-    """CASESEARCH_* variables that make `casebase` (a new process) use this app's world."""
+    """CASEBASE_* variables that make `casebase` (a new process) use this app's world."""
     keys = ("CASES_DIR", "INDEX_DIR", "DATABASE_URL", "EMBEDDING_MODEL", "MODELS_DIR")
-    return {f"CASESEARCH_{k}": str(app.config[k]) for k in keys}
+    return {f"CASEBASE_{k}": str(app.config[k]) for k in keys}
 
 
 def fresh_worker(app):
@@ -164,16 +164,22 @@ def test_missing_index_directory_is_a_clear_503_until_indexed(world):
     assert client.get("/api/search", query_string={"q": "光伏"}).status_code == 200
 
 
+# Recommendations filter their candidates in SQL: the part of the site that needs the database.
+PROFILE = {"resources": "红色资源", "goals": "发展集体经济"}
+
+
 def _check_db_down(client) -> None:
-    resp = client.get("/api/cases/changshui-company")
+    resp = client.get("/api/recommend", query_string=PROFILE)
     assert resp.status_code == 503 and "数据库" in resp.get_json()["error"]
-    page = client.get("/cases/changshui-company")
+    page = client.get("/recommend/results", query_string=PROFILE)
     html = page.get_data(as_text=True)
     assert page.status_code == 503 and "数据库暂时无法连接" in html and "Traceback" not in html
     health = client.get("/healthz").get_json()
     assert health["database"] is False and health["status"] == "unavailable"
-    # Search runs from the index; only its (best-effort) query log needs the database.
+    # Search and case pages run from the index's catalog; only the query log needs the database.
     assert client.get("/api/search", query_string={"q": "光伏"}).status_code == 200
+    assert client.get("/api/cases/changshui-company").status_code == 200
+    assert client.get("/cases/changshui-company").status_code == 200
 
 
 @pytest.mark.postgres
@@ -191,7 +197,7 @@ def test_postgres_going_away_is_503_and_recovers(tmp_path, monkeypatch):
         _check_db_down(late.test_client())
         assert cluster.start() == url
         for c in (client, late.test_client()):
-            assert c.get("/api/cases/changshui-company").status_code == 200
+            assert c.get("/api/recommend", query_string=PROFILE).status_code == 200
             assert c.get("/healthz").status_code == 200
         dispose(app)
         dispose(late)
@@ -205,12 +211,13 @@ def test_sqlite_file_unreachable_is_503_and_recovers(tmp_path, monkeypatch):
     app = make_app(tmp_path, cases, url)
     client = app.test_client()
     assert client.get("/healthz").get_json()["database"] is False
-    assert client.get("/api/cases/changshui-company").status_code == 503
+    assert client.get("/api/recommend", query_string=PROFILE).status_code == 503
     (tmp_path / "gone").mkdir()
-    # The next request migrates the new, empty database: no case yet, but no error either.
-    assert client.get("/api/cases/changshui-company").status_code == 404
+    # The next request migrates the new, empty database (the index is still to be built).
+    assert client.get("/healthz").get_json()["database"] is True
     build(app)
     assert client.get("/healthz").status_code == 200
+    assert client.get("/api/recommend", query_string=PROFILE).get_json()["hits"]
     assert client.get("/api/cases/changshui-company").status_code == 200
 
 
@@ -260,7 +267,7 @@ def test_model_folder_missing_is_a_clear_error_at_start(world):
                  app.config["DATABASE_URL"], EMBEDDING_MODEL=str(missing))
     done = subprocess.run(
         [CASEBASE, "search", "光伏"], capture_output=True, text=True, timeout=300,
-        env={**os.environ, **env_for(app), "CASESEARCH_EMBEDDING_MODEL": str(missing)})
+        env={**os.environ, **env_for(app), "CASEBASE_EMBEDDING_MODEL": str(missing)})
     assert done.returncode != 0 and "找不到嵌入模型目录" in done.stderr
 
 

@@ -10,8 +10,6 @@ from urllib.parse import quote_from_bytes
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import FIXTURE_CASES
-from conftest import build
 from hypothesis import HealthCheck
 from hypothesis import event
 from hypothesis import given
@@ -21,12 +19,13 @@ from pg_support import dispose
 from pg_support import in_ci
 from pg_support import make_app
 from pg_support import make_world_on
-from pg_support import pg_server  # noqa: F401  (fixture)
+from worlds import FIXTURE_CASES
+from worlds import build
 
-from casebase_cli import main as cli
+from cli import main as cli
 from indexer.parse import CaseFormatError
-from indexer.parse import load_vocabulary
 from indexer.parse import parse_case_text
+from indexer.vocabulary import load_vocabulary
 
 MAX_RESPONSE = 1024 * 1024
 # Bounded so the file runs in well under a minute; derandomised under CI so a red run repeats.

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from docx import Document
 from docx.oxml.ns import qn
 
-import casebase_cli
+import cli
+from cli import app_loader
 from handouts.compare import comparison
 from handouts.docx_export import build_docx
 from handouts.pack import MAX_CASES
@@ -40,8 +41,7 @@ def many_ids(n: int) -> list[str]:
 
 
 def shipped_cases(app, ids):
-    with app.extensions["casebase_sessionmaker"]() as session:
-        return load_cases(session, ids)
+    return load_cases(app.extensions["casesearch"].generation().catalog, ids)
 
 
 # ---- pack tokens --------------------------------------------------------------------------
@@ -309,19 +309,19 @@ def test_case_page_and_nav_offer_the_pack(client):
 # ---- CLI ----------------------------------------------------------------------------------
 
 def test_cli_exports_docx_and_html(shipped_app, monkeypatch, tmp_path):
-    monkeypatch.setattr(casebase_cli, "make_app", lambda: shipped_app)
+    monkeypatch.setattr(app_loader, "make_app", lambda: shipped_app)
     runner = CliRunner()
     out = tmp_path / "pack.docx"
-    result = runner.invoke(casebase_cli.main, ["export", "--cases", ",".join(TRIO), "--format",
+    result = runner.invoke(cli.main, ["export", "--cases", ",".join(TRIO), "--format",
                                                "docx", "--out", str(out), "--title", "课程素材"])
     assert result.exit_code == 0, result.output
     doc = Document(str(out))
     assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"][2].startswith("长湖村")
     html_out = tmp_path / "pack.html"
-    result = runner.invoke(casebase_cli.main, ["export", "--cases", ",".join(TRIO), "--format",
+    result = runner.invoke(cli.main, ["export", "--cases", ",".join(TRIO), "--format",
                                                "html", "--out", str(html_out)])
     html = html_out.read_text("utf-8")
     assert result.exit_code == 0 and "<style>" in html and "@page" in html and "银田村" in html
-    bad = runner.invoke(casebase_cli.main, ["export", "--cases", "changhu-company,nope-x",
+    bad = runner.invoke(cli.main, ["export", "--cases", "changhu-company,nope-x",
                                             "--out", str(tmp_path / "x.docx")])
     assert bad.exit_code == 1 and "nope-x" in bad.output

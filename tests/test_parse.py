@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from casebase_cli import main
+from cli import main
 from indexer.parse import CaseFormatError
 from indexer.parse import case_files
 from indexer.parse import load_case

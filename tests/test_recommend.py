@@ -8,20 +8,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SHIPPED_CASES
-from conftest import make_world
 from werkzeug.datastructures import MultiDict
+from worlds import SHIPPED_CASES
+from worlds import make_world
 
-import search.recommend_candidates as candidates
-from search.profile import VillageProfile
-from search.profile import parse_profile
+import recommend.candidates as candidates
+from recommend.candidates import candidate_slugs
+from recommend.engine import Recommendation
+from recommend.engine import diversify
+from recommend.engine import recommend
+from recommend.evaluation import evaluate_profiles
+from recommend.evaluation import ndcg_at
+from recommend.profile import VillageProfile
+from recommend.profile import parse_profile
 from search.query import QueryError
-from search.recommend import Recommendation
-from search.recommend import diversify
-from search.recommend import recommend
-from search.recommend_candidates import candidate_slugs
-from search.recommend_eval import evaluate_profiles
-from search.recommend_eval import ndcg_at
 
 RED_VILLAGE = {"province": "湖南省", "terrain": "丘陵", "resources": ["闲置村部", "红色资源"],
                "income_wan": 5, "households": 420,
@@ -246,18 +246,19 @@ def _pairs(args: dict):
 
 
 def test_cli_recommend(shipped_app, tmp_path, monkeypatch):
-    import casebase_cli
+    import cli
+    from cli import app_loader
 
-    monkeypatch.setattr(casebase_cli, "make_app", lambda: shipped_app)
+    monkeypatch.setattr(app_loader, "make_app", lambda: shipped_app)
     path = tmp_path / "p.yaml"
     path.write_text("profile:\n  resources: [抛荒地, 劳动力]\n  income_wan: 3\n", encoding="utf-8")
-    result = CliRunner().invoke(casebase_cli.main, ["recommend", "--profile", str(path), "--json"])
+    result = CliRunner().invoke(cli.main, ["recommend", "--profile", str(path), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["hits"][0]["id"] == "changhu-company"
-    text = CliRunner().invoke(casebase_cli.main, ["recommend", "--profile", str(path)]).output
+    text = CliRunner().invoke(cli.main, ["recommend", "--profile", str(path)]).output
     assert "为何适合：同样拥有抛荒地、劳动力" in text
     path.write_text("resources: [金矿]\n", encoding="utf-8")
-    bad = CliRunner().invoke(casebase_cli.main, ["recommend", "--profile", str(path)])
+    bad = CliRunner().invoke(cli.main, ["recommend", "--profile", str(path)])
     assert bad.exit_code != 0 and "不在可选范围内" in bad.output
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import FIXTURE_CASES
 from pg_support import make_world_on
+from worlds import FIXTURE_CASES
 
 from app import create_app
 
@@ -168,10 +168,10 @@ def test_secret_key_comes_from_the_environment(monkeypatch, tmp_path):
               "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
     first, second = create_app(dict(config)), create_app(dict(config))
     assert first.config["SECRET_KEY"] != second.config["SECRET_KEY"]  # random, never a default
-    monkeypatch.setenv("CASESEARCH_SECRET_KEY", "from-the-environment")
-    monkeypatch.setenv("CASESEARCH_INDEX_DIR", str(tmp_path / "i"))
-    monkeypatch.setenv("CASESEARCH_EMBEDDING_MODEL", "fake")
-    monkeypatch.setenv("CASESEARCH_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("CASEBASE_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("CASEBASE_INDEX_DIR", str(tmp_path / "i"))
+    monkeypatch.setenv("CASEBASE_EMBEDDING_MODEL", "fake")
+    monkeypatch.setenv("CASEBASE_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
     assert create_app().config["SECRET_KEY"] == "from-the-environment"
 
 

@@ -11,28 +11,25 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_CASES
-from pg_support import db_url  # noqa: F401  (fixture)
 from pg_support import dispose
 from pg_support import make_world_on
-from pg_support import pg_server  # noqa: F401  (fixture)
-from pg_support import pg_url  # noqa: F401  (fixture)
+from worlds import FIXTURE_CASES
 
+from evaluation.loadtest import fetch
+from evaluation.loadtest import gunicorn_server
+from evaluation.loadtest import run_load
+from evaluation.loadtest import worker_pids
 from indexer import store
-from search.loadtest import fetch
-from search.loadtest import gunicorn_server
-from search.loadtest import run_load
-from search.loadtest import worker_pids
 
 CASEBASE = str(Path(sys.executable).parent / "casebase")
 NEW_CASE = "xinjian-solar"
 
 
 def app_env(root: Path, cases: Path, database_url: str) -> dict:
-    """The configuration gunicorn workers and the CLI read (CASESEARCH_* variables)."""
-    return {"CASESEARCH_CASES_DIR": str(cases), "CASESEARCH_INDEX_DIR": str(root / "index"),
-            "CASESEARCH_DATABASE_URL": database_url, "CASESEARCH_EMBEDDING_MODEL": "fake",
-            "CASESEARCH_MODELS_DIR": str(root / "models"), "CASESEARCH_SECRET_KEY": "test",
+    """The configuration gunicorn workers and the CLI read (CASEBASE_* variables)."""
+    return {"CASEBASE_CASES_DIR": str(cases), "CASEBASE_INDEX_DIR": str(root / "index"),
+            "CASEBASE_DATABASE_URL": database_url, "CASEBASE_EMBEDDING_MODEL": "fake",
+            "CASEBASE_MODELS_DIR": str(root / "models"), "CASEBASE_SECRET_KEY": "test",
             "CASEBASE_WORKERS": "2", "CASEBASE_THREADS": "2"}
 
 

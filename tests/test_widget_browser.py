@@ -11,8 +11,8 @@ import pytest
 from browser_support import launch_chromium
 from browser_support import live_server
 from browser_support import page_server
-from conftest import FIXTURE_CASES
-from conftest import make_world
+from worlds import FIXTURE_CASES
+from worlds import make_world
 
 pytestmark = pytest.mark.browser
 

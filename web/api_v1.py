@@ -1,6 +1,6 @@
 """The versioned JSON API other sites build on: /api/v1/ (read-only, CORS by allowlist).
 
-The views reuse the data builders of the web UI (app.py), so /api/v1 and the pages never
+The views reuse the data builders of the web UI (web/pages.py), so /api/v1 and the pages never
 disagree. Around them: CORS only for configured origins, ETag/304 and Cache-Control on GETs,
 a per-client rate limit (429 with the common JSON error body), and a cap on argument sizes so a
 hostile request is a 400, never a 500. The unversioned /api/* stays for the web UI itself.
@@ -9,7 +9,6 @@ hostile request is a 400, never a 500. The unversioned /api/* stays for the web 
 from __future__ import annotations
 
 import json
-import re
 
 from flask import Blueprint
 from flask import Flask
@@ -21,24 +20,25 @@ from flask import url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from search.profile import parse_profile
+from indexer.markdown import render_markdown
+from indexer.slug import SLUG_RULE
+from indexer.slug import is_slug
+from recommend.profile import parse_profile
 from search.query import QueryError
-from web.markdown import render_markdown
 from web.openapi import openapi_document
 from web.pages import browse_data
 from web.pages import get_case_or_404
+from web.pages import parse_limit
+from web.pages import profile_args
 from web.pages import public
+from web.pages import results_data
 from web.pages import search_data
 from web.pages import similar_data
-from web.recommend import parse_limit
-from web.recommend import profile_args
-from web.recommend import results_data
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
 MAX_QUERY_STRING = 4096  # bytes; the longest honest search (500 characters) fits easily
 MAX_ARGS = 60
-SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 CORS_METHODS = "GET, HEAD, POST, OPTIONS"
 CORS_HEADERS = "Content-Type, If-None-Match"
 EXPOSED_HEADERS = "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
@@ -62,7 +62,7 @@ def case(slug: str):
     data = get_case_or_404(checked_slug(slug))
     for section in data["sections"]:
         section["html"] = render_markdown(section["markdown"])
-    return jsonify(dict(data, url=absolute(url_for("case_page", slug=slug))))
+    return jsonify(dict(data, url=absolute(url_for("core.case_page", slug=slug))))
 
 
 @bp.get("/cases/<slug>/similar")
@@ -118,8 +118,8 @@ def openapi():
 # ---- helpers --------------------------------------------------------------------------------
 
 def checked_slug(slug: str) -> str:
-    if not SLUG_RE.fullmatch(slug):
-        raise QueryError({"id": "案例编号只含小写字母、数字和连字符，最长 100 字符"})
+    if not is_slug(slug):
+        raise QueryError({"id": SLUG_RULE})
     return slug
 
 

@@ -62,10 +62,6 @@ def try_upgrade(app: Flask) -> bool:
     return True
 
 
-def schema_pending(app: Flask) -> bool:
-    return "casebase_schema_pending" in app.extensions
-
-
 def _upgrade_if_pending() -> None:
     app = current_app._get_current_object()
     last_try = app.extensions.get("casebase_schema_pending")

@@ -9,9 +9,12 @@ from __future__ import annotations
 from flask import abort
 from flask import request
 from flask import url_for
+from werkzeug.datastructures import MultiDict
 
-from search.cases import case_dict
-from search.cases import get_case
+from indexer.case_view import case_view
+from recommend.engine import MAX_LIMIT
+from recommend.engine import recommend
+from recommend.profile import VillageProfile
 from search.engine import MODES
 from search.engine import run_search
 from search.facets import facet_counts
@@ -50,7 +53,7 @@ def search_data() -> dict:
         "page": query.page,
         "per_page": query.per_page,
         "pages": result.pages,
-        "hits": [dict(h, url=url_for("case_page", slug=h["id"])) for h in result.hits],
+        "hits": [dict(h, url=url_for("core.case_page", slug=h["id"])) for h in result.hits],
         "facets": result.facets,
         "notices": result.notices,
         "generation": result.generation,
@@ -59,11 +62,16 @@ def search_data() -> dict:
     }
 
 
+def current_catalog() -> dict:
+    """The serving generation's cases by id: the one read model of pages, packs and the API."""
+    return get_service().generation().catalog
+
+
 def get_case_or_404(slug: str) -> dict:
-    rec = get_case(get_session(), slug)
-    if rec is None:
+    case = get_service().generation().case(slug)
+    if case is None:
         abort(404)
-    return case_dict(rec)
+    return case_view(case)
 
 
 def similar_data(slug: str, limit: int = 5) -> list[dict]:
@@ -73,7 +81,39 @@ def similar_data(slug: str, limit: int = 5) -> list[dict]:
         return []
     found = similar_cases(gen, slug, limit, use_vectors=service.vectors_usable)
     return [{"id": s.slug, "title": s.title, "score": s.score, "reasons": s.reasons,
-             "url": url_for("case_page", slug=s.slug)} for s in found]
+             "url": url_for("core.case_page", slug=s.slug)} for s in found]
+
+
+DEFAULT_LIMIT = 10
+CONTROL_ARGS = ("limit",)  # request arguments that are not part of the profile
+
+
+def parse_limit(args) -> int:
+    raw = args.get("limit", str(DEFAULT_LIMIT))
+    if not isinstance(raw, str) or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise QueryError({"limit": f"应为 1 到 {MAX_LIMIT} 之间的整数"})
+    return int(raw)
+
+
+def profile_args(args) -> MultiDict:
+    """The profile part of the query string; empty form fields are left out."""
+    return MultiDict([(k, v) for k, v in args.items(multi=True)
+                      if k not in CONTROL_ARGS and v.strip()])
+
+
+def results_data(profile: VillageProfile, limit: int) -> dict:
+    """One dict for the results page and for the JSON twin."""
+    found = recommend(get_session(), get_service(), profile, limit)
+    args = profile.args()
+    return {
+        "profile": profile.to_dict(),
+        "description": profile.describe(),
+        "share_url": url_for("recommend.results", **args),
+        "edit_url": url_for("recommend.form", **args),
+        "json_url": url_for("recommend.api_get", **args),
+        "hits": [dict(r.to_dict(), url=url_for("core.case_page", slug=r.slug)) for r in found],
+        "_profile": profile,
+    }
 
 
 def public(data: dict) -> dict:

@@ -15,56 +15,21 @@ from flask import Flask
 from flask import jsonify
 from flask import render_template
 from flask import request
-from flask import url_for
 from werkzeug.datastructures import MultiDict
 
-from search.profile import LABELS
-from search.profile import LIST_KEYS
-from search.profile import PROFILE_KEYS
-from search.profile import VillageProfile
-from search.profile import choices
-from search.profile import parse_profile
+from recommend.profile import LABELS
+from recommend.profile import LIST_KEYS
+from recommend.profile import PROFILE_KEYS
+from recommend.profile import choices
+from recommend.profile import parse_profile
 from search.query import QueryError
-from search.recommend import MAX_LIMIT
-from search.recommend import recommend
-from web.db import get_session
+from web.pages import parse_limit
+from web.pages import profile_args
+from web.pages import public
+from web.pages import results_data
 from web.services import get_service
 
 bp = Blueprint("recommend", __name__)
-DEFAULT_LIMIT = 10
-CONTROL_ARGS = ("limit",)  # request arguments that are not part of the profile
-
-
-def parse_limit(args) -> int:
-    raw = args.get("limit", str(DEFAULT_LIMIT))
-    if not isinstance(raw, str) or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise QueryError({"limit": f"应为 1 到 {MAX_LIMIT} 之间的整数"})
-    return int(raw)
-
-
-def profile_args(args) -> MultiDict:
-    """The profile part of the query string; empty form fields are left out."""
-    return MultiDict([(k, v) for k, v in args.items(multi=True)
-                      if k not in CONTROL_ARGS and v.strip()])
-
-
-def results_data(profile: VillageProfile, limit: int) -> dict:
-    """One dict for the results page and for the JSON twin."""
-    found = recommend(get_session(), get_service(), profile, limit)
-    args = profile.args()
-    return {
-        "profile": profile.to_dict(),
-        "description": profile.describe(),
-        "share_url": url_for("recommend.results", **args),
-        "edit_url": url_for("recommend.form", **args),
-        "json_url": url_for("recommend.api_get", **args),
-        "hits": [dict(r.to_dict(), url=url_for("case_page", slug=r.slug)) for r in found],
-        "_profile": profile,
-    }
-
-
-def public(data: dict) -> dict:
-    return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
 def form_values(args) -> dict:

@@ -1,6 +1,6 @@
 """Security headers on every response: no inline script, no sniffing, no framing, no leaks.
 
-Each header is set only when the view did not set its own: `/embed` (web/embed.py) sends a
+Each header is set only when the view did not set its own: `/embed` (web/widget.py) sends a
 Content-Security-Policy whose frame-ancestors lets host sites frame it, and keeps it.
 """
 

@@ -40,8 +40,8 @@ from handouts.pack import encode
 from handouts.pack import load_cases
 from handouts.pack import pack_contents
 from handouts.pack import parse_ids
-from web.db import get_session
 from web.errors import error_response
+from web.pages import current_catalog
 
 bp = Blueprint("trainer", __name__)
 COOKIE = "casebase_pack"
@@ -81,7 +81,7 @@ def pack_page():
 
 def pack_data(pack: Pack) -> dict:
     """The pack, its cases in order, the ids the library lacks, and the links that act on it."""
-    cases, missing = pack_contents(get_session(), list(pack.ids))
+    cases, missing = pack_contents(current_catalog(), list(pack.ids))
     token = encode(pack)
     links = {"share": url_for(".pack_page", p=token, _external=True),
              "api": url_for(".api_pack", p=token)}
@@ -94,7 +94,8 @@ def pack_data(pack: Pack) -> dict:
     return {
         "title": pack.title, "display_title": pack.display_title, "notes": pack.notes,
         "ids": list(pack.ids), "token": token, "count": len(pack.ids), "max_cases": MAX_CASES,
-        "cases": [dict({k: c[k] for k in keys}, url=url_for("case_page", slug=c["id"], p=token),
+        "cases": [dict({k: c[k] for k in keys},
+                       url=url_for("core.case_page", slug=c["id"], p=token),
                        questions=discussion_questions(c)) for c in cases],
         "missing": missing, "links": links,
     }
@@ -113,7 +114,7 @@ def pack_add():
     if not slug:
         raise PackError("请填写要加入的案例 id", {"id": "不能为空"})
     pack = _current_pack().add(slug)
-    load_cases(get_session(), [slug])  # an unknown id is a 404 naming it
+    load_cases(current_catalog(), [slug])  # an unknown id is a 404 naming it
     return _to_pack(pack, added=slug, back=_referer_path())
 
 
@@ -188,9 +189,9 @@ def compare_data() -> dict:
     values = request.args.getlist("ids")
     ids = parse_ids(values) if values else list(decode(token).ids)
     check_compare_count(len(ids))  # before loading: five ids are a 400 even if unknown
-    data = comparison(load_cases(get_session(), ids))
+    data = comparison(load_cases(current_catalog(), ids))
     for case in data["cases"]:
-        case["url"] = url_for("case_page", slug=case["id"])
+        case["url"] = url_for("core.case_page", slug=case["id"])
     data["pack_url"] = url_for(".pack_page", p=token) if token else None
     return data
 
@@ -212,7 +213,7 @@ def handout_pack() -> tuple[Pack, list[dict]]:
     pack = decode(request.args.get("p"))
     if not pack.ids:
         raise PackError("素材包还是空的：先在案例页点“加入素材包”", {"p": "素材包里没有案例"})
-    return pack, load_cases(get_session(), list(pack.ids))
+    return pack, load_cases(current_catalog(), list(pack.ids))
 
 
 def render_handout(pack: Pack, cases: list[dict], standalone: bool = False) -> str:

@@ -20,8 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from search.procs import free_port
-from search.procs import stop_process
+from evaluation.procs import free_port
+from evaluation.procs import stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ("光伏", "土地流转", "村集体+公司+农户", "红色资源 研学", "闲置村部怎么盘活", "750亩",

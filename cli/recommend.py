@@ -13,7 +13,7 @@ MAX_PROFILE_BYTES = 64 * 1024
 
 def read_profile(path: Path):
     """Parse a YAML (or JSON) profile file; a top-level `profile:` key is also accepted."""
-    from search.profile import parse_profile
+    from recommend.profile import parse_profile
     from search.query import QueryError
 
     raw = Path(path).read_bytes()
@@ -40,11 +40,11 @@ def read_profile(path: Path):
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def recommend_command(profile_path: Path, limit: int, as_json: bool) -> None:
     """按村情推荐案例：列出条件相近的案例、为何适合和需要注意。"""
-    from casebase_cli import make_app  # late: the app holds config, database and index
-    from search.recommend import recommend
+    from cli import app_loader  # late: the app holds config, database and index
+    from recommend.engine import recommend
 
     profile = read_profile(profile_path)
-    app = make_app()
+    app = app_loader.make_app()
     with app.app_context(), app.extensions["casebase_sessionmaker"]() as session:
         found = recommend(session, app.extensions["casesearch"], profile, limit)
     if as_json:

@@ -16,7 +16,7 @@ from dataclasses import field
 from indexer.case import Case
 from indexer.case import Figure
 from indexer.case import format_figure
-from search.profile import VillageProfile
+from recommend.profile import VillageProfile
 
 # Resources a village may have that stand in, in part, for what a case used (抛荒地 is farmland).
 RELATED_RESOURCES = {

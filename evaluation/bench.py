@@ -11,15 +11,15 @@ import shutil
 import time
 from pathlib import Path
 
+from evaluation.bench_setup import PlainWhoosh
+from evaluation.bench_setup import brute_force_top
+from evaluation.bench_setup import percentiles
+from evaluation.bench_setup import tree_bytes
+from evaluation.run import build_world
+from evaluation.synthetic import query_list
+from evaluation.synthetic import write_library
 from indexer.build import build_index
-from indexer.synthetic import query_list
-from indexer.synthetic import write_library
-from search.bench_base import PlainWhoosh
-from search.bench_base import brute_force_top
-from search.bench_base import percentiles
-from search.bench_base import tree_bytes
 from search.engine import run_search
-from search.eval_run import build_world
 from search.query import parse_query
 
 MODES = ("keyword", "vector", "hybrid")
@@ -58,7 +58,7 @@ def run(n: int, root: Path, spec: str, models_dir: Path, load: bool = True,
     out["bench_process_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     world.engine.dispose()
     if load:
-        from search.bench_load import serve_and_load
+        from evaluation.bench_load import serve_and_load
 
         progress(f"[{n}] 网页服务并发压测")
         out["serve"] = serve_and_load(work, cases_dir, spec, Path(models_dir), query_list())

@@ -13,13 +13,13 @@ import math
 import numpy as np
 
 from indexer.schema import TEXT_FIELDS
+from recommend.profile import VillageProfile
 from search.generation import Generation
 from search.generation import SearchService
 from search.keyword import KeywordPlan
 from search.keyword import build_query
 from search.keyword import plan_query
 from search.keyword import weighting
-from search.profile import VillageProfile
 from search.query import clean_text
 from search.vector import case_scores
 

@@ -130,7 +130,7 @@ def embed_page():
         args["per_page"] = [str(opts.per_page)]
         return redirect(url_for(".embed_page", **args))
     context = {"opts": opts, "filters": default_filters(request.args), "query": "",
-               "hits": None, "total": 0, "errors": {}, "more_url": url_for("search_page")}
+               "hits": None, "total": 0, "errors": {}, "more_url": url_for("core.search_page")}
     status = 200
     if request.args.get("q", "").strip():
         try:
@@ -140,7 +140,8 @@ def embed_page():
             status = 400
         else:
             context.update(query=data["query"], hits=data["hits"], total=data["total"],
-                           more_url=url_for("search_page", **data["_query"].args(per_page=None)))
+                           more_url=url_for("core.search_page",
+                                            **data["_query"].args(per_page=None)))
     resp = make_response(render_template("embed.html", **context), status)
     resp.headers["Content-Security-Policy"] = embed_csp()
     return resp
@@ -163,7 +164,7 @@ def help_page():
         "embed_help.html", opts=opts, defaults=EmbedOptions(), filters=filters,
         data_attrs=data_attrs,
         widget_src=url_for(".widget_js", _external=True),
-        search_url=url_for("search_page", _external=True, **filters),
+        search_url=url_for("core.search_page", _external=True, **filters),
         iframe_src=url_for(".embed_page", _external=True, **iframe_args),
         api_doc=url_for("api_v1.openapi", _external=True), args=request.args)
 

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from dataclasses import fields
 from functools import lru_cache
 
-import yaml
-
-from indexer.parse import DATA_DIR
+from indexer.vocabulary import load_vocabulary
 from search.query import QueryError
 from search.query import clean_text
 
@@ -104,9 +102,9 @@ class VillageProfile:
 @lru_cache(maxsize=1)
 def choices() -> dict[str, tuple[str, ...]]:
     """The allowed values of each choice field, in the vocabulary file's order (for forms)."""
-    raw = yaml.safe_load((DATA_DIR / "vocabulary.yaml").read_text(encoding="utf-8"))
-    return {"terrain": tuple(raw["terrain"]), "resources": tuple(raw["resources"]),
-            "industries": tuple(raw["industries"]), "organisations": ORGANISATIONS}
+    ordered = load_vocabulary().ordered
+    return {"terrain": ordered["terrain"], "resources": ordered["resources"],
+            "industries": ordered["industries"], "organisations": ORGANISATIONS}
 
 
 def _raw(mapping, key: str) -> list:

@@ -1,4 +1,4 @@
-"""The `casebase` command: thin click commands over the library functions."""
+"""`casebase index | check | search | serve`: the library's everyday commands."""
 
 from __future__ import annotations
 
@@ -8,34 +8,10 @@ from pathlib import Path
 
 import click
 
-from handouts.cli import export as export_command
-from indexer.db_cli import db_group
-from search.eval_cli import bench_command
-from search.eval_cli import eval_command
-from search.loadtest_cli import loadtest
-from search.recommend_cli import recommend_command
+from cli import app_loader
 
 
-def make_app():
-    """Create the app, turning start-up failures into one clear line instead of a traceback."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from app import create_app  # late: `casebase check` needs no model or database
-
-    try:
-        return create_app()
-    except (ValueError, OSError) as exc:
-        raise click.ClickException(f"无法启动：{exc}") from None
-    except SQLAlchemyError as exc:
-        raise click.ClickException(f"数据库无法使用：{exc.__class__.__name__}") from None
-
-
-@click.group()
-def main() -> None:
-    """村案通：村级集体经济案例检索。"""
-
-
-@main.command()
+@click.command()
 @click.option("--rebuild", is_flag=True, help="从头重建，不复用上一代索引。")
 @click.option("--cases", "cases_dir", type=click.Path(file_okay=False), default=None,
               help="案例目录（默认取配置 CASES_DIR）。")
@@ -44,7 +20,7 @@ def index(rebuild: bool, cases_dir: str | None) -> None:
     from indexer.build import build_index
     from indexer.store import BuildLockedError
 
-    app = make_app()
+    app = app_loader.make_app()
     with app.app_context():
         service = app.extensions["casesearch"]
         with app.extensions["casebase_sessionmaker"]() as session:
@@ -59,16 +35,17 @@ def index(rebuild: bool, cases_dir: str | None) -> None:
     click.echo(report.summary())
 
 
-@main.command()
+@click.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def check(directory: str | None) -> None:
     """检查案例目录的格式，列出每个有问题的文件、字段和原因。"""
+    from indexer import config
     from indexer.parse import CaseFormatError
     from indexer.parse import case_files
     from indexer.parse import load_case
-    from indexer.parse import load_vocabulary
+    from indexer.vocabulary import load_vocabulary
 
-    root = Path(directory) if directory else Path(__file__).resolve().parent / "cases"
+    root = Path(directory or config.resolve()["CASES_DIR"])
     if not root.is_dir():
         raise click.ClickException(f"目录不存在：{root}")
     vocab = load_vocabulary()
@@ -90,7 +67,7 @@ def check(directory: str | None) -> None:
         sys.exit(1)
 
 
-@main.command()
+@click.command()
 @click.argument("text")
 @click.option("--mode", type=click.Choice(["hybrid", "keyword", "vector"]), default="hybrid")
 @click.option("--limit", type=click.IntRange(1, 50), default=10)
@@ -101,7 +78,7 @@ def search(text: str, mode: str, limit: int, as_json: bool) -> None:
     from search.query import QueryError
     from search.query import parse_query
 
-    app = make_app()
+    app = app_loader.make_app()
     try:
         query = parse_query({"q": text, "per_page": str(limit)})
     except QueryError as exc:
@@ -122,7 +99,7 @@ def search(text: str, mode: str, limit: int, as_json: bool) -> None:
         click.echo(f"    {hit['snippet_section']}：{snippet}")
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
@@ -130,18 +107,6 @@ def serve(host: str, port: int, threads: int) -> None:
     """用 waitress（生产级 WSGI 服务器）提供网页和 API。"""
     from waitress import serve as waitress_serve
 
-    app = make_app()
+    app = app_loader.make_app()
     click.echo(f"村案通已启动：http://{host}:{port}/")
     waitress_serve(app, host=host, port=port, threads=threads)
-
-
-main.add_command(recommend_command)
-main.add_command(export_command)
-main.add_command(db_group)
-main.add_command(loadtest)
-main.add_command(eval_command)
-main.add_command(bench_command)
-
-
-if __name__ == "__main__":
-    main()

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from indexer.case import KINDS
 from indexer.models import CaseRecord
 from indexer.models import CaseTrait
-from search.profile import VillageProfile
-from search.recommend_fit import RELATED_INDUSTRIES
-from search.recommend_fit import RELATED_RESOURCES
+from recommend.fit import RELATED_INDUSTRIES
+from recommend.fit import RELATED_RESOURCES
+from recommend.profile import VillageProfile
 
 FULL_SCAN_MAX = 1000  # up to this many entries, score them all
 TEXT_CANDIDATES = 200  # best goal-word and best meaning matches always considered

@@ -18,21 +18,20 @@ import click
 @click.option("--notes", default="", help="印在首页的备注。")
 def export(case_ids: str, fmt: str, out: str, title: str, notes: str) -> None:
     """把若干案例导出为 Word 讲义或打印版网页（含来源和讨论题）。"""
-    import casebase_cli  # late: the app (and its database) is only needed by this command
+    from cli import app_loader  # late: the app (and its database) is only needed here
     from handouts.docx_export import build_docx
     from handouts.pack import Pack
     from handouts.pack import PackError
     from handouts.pack import load_cases
     from handouts.pack import parse_ids
 
-    app = casebase_cli.make_app()
+    app = app_loader.make_app()
     try:
         ids = parse_ids([case_ids])
         if not ids:
             raise PackError("请用 --cases 给出至少一个案例 id")
         pack = Pack(ids=tuple(ids)).with_text(title, notes)
-        with app.extensions["casebase_sessionmaker"]() as session:
-            cases = load_cases(session, ids)
+        cases = load_cases(app.extensions["casesearch"].generation().catalog, ids)
     except PackError as exc:
         raise click.ClickException(exc.message) from None
     if fmt == "docx":

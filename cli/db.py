@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-URL_HELP = "数据库地址（默认取 CASESEARCH_DATABASE_URL 或 instance/config.py）。"
+URL_HELP = "数据库地址（默认取 CASEBASE_DATABASE_URL 或 instance/config.py）。"
 
 
 @click.group("db")

@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
 
-ROOT = Path(__file__).resolve().parent.parent
+from indexer import config
+
 MODE_CHOICES = ("keyword", "vector", "hybrid", "all")
 TSV = click.Path(dir_okay=False, exists=True)
 
 
 def _embedder(model: str | None, models_dir: str | None, cache_dir: str | None):
     """The configured embedder, with corpus vectors cached between runs unless disabled."""
+    from evaluation.run import VectorCache
     from indexer.embed import load_embedder
-    from search.eval_run import VectorCache
 
-    spec = model or os.environ.get("CASESEARCH_EMBEDDING_MODEL", "default")
-    folder = Path(models_dir or os.environ.get("CASESEARCH_MODELS_DIR", ROOT / "instance/models"))
-    embedder = load_embedder(spec, folder)
+    cfg = config.resolve()
+    embedder = load_embedder(model or cfg["EMBEDDING_MODEL"], Path(models_dir or cfg["MODELS_DIR"]))
     if cache_dir == "":
         return embedder
-    return VectorCache(embedder, Path(cache_dir or ROOT / "instance" / "cache" / "vectors"))
+    return VectorCache(embedder, Path(cache_dir or Path(cfg["CACHE_DIR"]) / "vectors"))
 
 
 def _echo(payload, text: str, as_json: bool) -> None:
@@ -45,7 +44,7 @@ def _echo(payload, text: str, as_json: bool) -> None:
 def eval_command(corpus, queries, qrels, suite, mode, odd_even, model, models_dir, cache_dir,
                  as_json) -> None:
     """评测检索质量：nDCG@10、MRR@10、Recall@10/100，与 BM25 基线同场对比。"""
-    from search import eval_suites
+    from evaluation import suites as eval_suites
 
     suite = suite or ("retrieval" if corpus else "cases")
     if suite == "retrieval" and not (corpus and queries and qrels):
@@ -83,7 +82,7 @@ def eval_command(corpus, queries, qrels, suite, mode, odd_even, model, models_di
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def bench_command(sizes, model, models_dir, workdir, backend, skip_load, as_json) -> None:
     """测速：全量与增量建索引、查询延迟、索引体积、内存和并发，与朴素基线并列。"""
-    from search import benchmark
+    from evaluation import bench as benchmark
 
     try:
         counts = [int(s) for s in sizes.split(",") if s.strip()]
@@ -91,9 +90,10 @@ def bench_command(sizes, model, models_dir, workdir, backend, skip_load, as_json
         raise click.UsageError("--cases 应为逗号分隔的正整数，如 1000,10000") from None
     if not counts or min(counts) < 1:
         raise click.UsageError("--cases 应为逗号分隔的正整数，如 1000,10000")
-    spec = model or os.environ.get("CASESEARCH_EMBEDDING_MODEL", "default")
-    folder = Path(models_dir or os.environ.get("CASESEARCH_MODELS_DIR", ROOT / "instance/models"))
-    root = Path(workdir or ROOT / "instance" / "bench")
+    cfg = config.resolve()
+    spec = model or cfg["EMBEDDING_MODEL"]
+    folder = Path(models_dir or cfg["MODELS_DIR"])
+    root = Path(workdir or config.instance_path() / "bench")
     reports = [benchmark.run(n, root, spec, folder, load=not skip_load, backend=backend,
                              progress=lambda msg: click.echo(msg, err=True))
                for n in counts]

@@ -2,10 +2,10 @@
 
 A case's score is a weighted mean of components, each in [0, 1]:
 
-- structured fit (search/recommend_fit.py): shared resources and industries, terrain, region
+- structured fit (recommend/fit.py): shared resources and industries, terrain, region
   (county > city > province), organisations the case relied on, land scale, and a fitting
   step up in income (the case started near this village's income and grew);
-- words and meaning (search/recommend_text.py): the goals' distinctive words through the
+- words and meaning (recommend/reasons.py): the goals' distinctive words through the
   analyzer, synonyms and BM25F of search, and the profile sentence plus goals embedded as a
   query against each case's best passage.
 
@@ -24,17 +24,17 @@ from sqlalchemy.orm import Session
 
 from indexer.case import KINDS
 from indexer.case import Case
+from recommend.candidates import TEXT_CANDIDATES
+from recommend.candidates import candidate_slugs
+from recommend.fit import FIT_PARTS
+from recommend.fit import jobs_reasons
+from recommend.profile import VillageProfile
+from recommend.reasons import meaning_scores
+from recommend.reasons import word_scores
 from search.generation import SearchService
-from search.profile import VillageProfile
-from search.recommend_candidates import TEXT_CANDIDATES
-from search.recommend_candidates import candidate_slugs
-from search.recommend_fit import FIT_PARTS
-from search.recommend_fit import jobs_reasons
-from search.recommend_text import meaning_scores
-from search.recommend_text import word_scores
 
 # ---- every weight of the ranking, in one place ---------------------------------------------
-# Judged on search/data/eval_profiles.yaml (`casebase eval --suite profiles`), nDCG@5: all
+# Judged on recommend/data/eval_profiles.yaml (`casebase eval --suite profiles`), nDCG@5: all
 # components 0.949 with e5-small (0.945 with the fake embedder), meaning switched off 0.942.
 # Alone: words 0.77, meaning 0.74, structured fit 0.63 (a third of the profiles are goals
 # only); structured fit alone already puts the right two cases first for both example

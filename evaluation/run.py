@@ -16,6 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from evaluation.metrics import Judged
+from evaluation.metrics import ModeResult
+from evaluation.metrics import judge
+from evaluation.metrics import timed_run
 from indexer.build import build_index
 from indexer.case import Case
 from indexer.case import Region
@@ -23,10 +27,6 @@ from indexer.case import Source
 from indexer.models import create_schema
 from indexer.models import make_engine
 from search.engine import rank_cases
-from search.evaluation import Judged
-from search.evaluation import ModeResult
-from search.evaluation import judge
-from search.evaluation import timed_run
 from search.generation import SearchService
 from search.query import MAX_QUERY_CHARS
 from search.query import QueryError

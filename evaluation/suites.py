@@ -1,8 +1,8 @@
 """The evaluation suites `casebase eval` runs, and their report as a table or JSON.
 
 - retrieval: an external TSV collection (retrieval-zh formats), indexed into a temporary folder;
-- cases: the product's own labelled queries (search/data/eval_queries.yaml) on the shipped cases;
-- profiles: the labelled village profiles, judged by `search.recommend_eval`.
+- cases: the product's own labelled queries (evaluation/data/eval_queries.yaml), shipped cases;
+- profiles: the labelled village profiles, judged by `recommend.evaluation`.
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from pathlib import Path
 
 import yaml
 
+from evaluation.metrics import METRICS
+from evaluation.metrics import Bm25Baseline
+from evaluation.metrics import Judged
+from evaluation.metrics import ModeResult
+from evaluation.metrics import load_tsv_set
+from evaluation.run import MODES
+from evaluation.run import build_world
+from evaluation.run import evaluate_service
+from evaluation.run import passage_cases
 from indexer.chunk import plain_text
-from search.eval_run import MODES
-from search.eval_run import build_world
-from search.eval_run import evaluate_service
-from search.eval_run import passage_cases
-from search.evaluation import METRICS
-from search.evaluation import Bm25Baseline
-from search.evaluation import Judged
-from search.evaluation import ModeResult
-from search.evaluation import load_tsv_set
 
 CASES_QUERIES = Path(__file__).parent / "data" / "eval_queries.yaml"
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,7 +90,7 @@ def profiles_suite(embedder, cases_dir: Path = ROOT / "cases") -> dict:
     """Recommendation quality on the labelled profiles (module written for issue 4)."""
     from sqlalchemy.orm import Session
 
-    from search.recommend_eval import evaluate_profiles  # late: owned by the recommend feature
+    from recommend.evaluation import evaluate_profiles  # late: owned by the recommend feature
 
     with tempfile.TemporaryDirectory(prefix="casebase-eval-") as tmp:
         world = build_world(Path(tmp), embedder, cases_dir=Path(cases_dir))

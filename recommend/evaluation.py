@@ -1,4 +1,4 @@
-"""Judge recommendations on the labelled village profiles (search/data/eval_profiles.yaml).
+"""Judge recommendations on the labelled village profiles (recommend/data/eval_profiles.yaml).
 
 Metrics: nDCG@5 over the graded `relevant` labels (gain 2^rel - 1), the share of profiles whose
 first recommendation is one of `first` (hit@1), the share with one of `first` in the top
@@ -14,9 +14,9 @@ from pathlib import Path
 import yaml
 from sqlalchemy.orm import Session
 
+from recommend.engine import recommend
+from recommend.profile import parse_profile
 from search.generation import SearchService
-from search.profile import parse_profile
-from search.recommend import recommend
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "eval_profiles.yaml"
 K = 5

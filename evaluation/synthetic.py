@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from indexer.parse import load_vocabulary
+from indexer.vocabulary import load_vocabulary
 
 PROVINCES = {
     "湖南省": ("长沙市", "株洲市", "湘潭市", "衡阳市", "邵阳市", "岳阳市", "常德市", "益阳市"),

@@ -1,4 +1,8 @@
-"""Case Markdown to HTML that cannot run anything: raw HTML is escaped, then sanitised again."""
+"""The one Markdown reader of case bodies: HTML that cannot run anything, and the token stream.
+
+Pages render with `render_markdown`; handouts walk `markdown_tokens` into Word paragraphs.
+Both use one parser, so raw HTML in a case file stays text everywhere.
+"""
 
 from __future__ import annotations
 
@@ -15,3 +19,8 @@ def render_markdown(text: str) -> str:
     html = _md.render(text)
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}},
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+
+
+def markdown_tokens(text: str) -> list:
+    """The parser's block tokens, for exports that build their own paragraphs."""
+    return _md.parse(text or "")

@@ -31,7 +31,7 @@ def _levels(value: str) -> list[int]:
 def loadtest(url: str | None, start_gunicorn: bool, workers: int, total: int,
              concurrency: str, scenarios: tuple[str, ...]) -> None:
     """压力测试：固定请求数、固定并发，报告每秒请求数、p50/p95 与错误数。"""
-    from search import loadtest as lt
+    from evaluation import loadtest as lt
 
     levels = _levels(concurrency)
     if bool(url) == start_gunicorn:

@@ -16,9 +16,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from search.bench_base import percentiles
-from search.procs import free_port
-from search.procs import stop_process
+from evaluation.bench_setup import percentiles
+from evaluation.procs import free_port
+from evaluation.procs import stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVELS = (1, 4, 16)
@@ -97,11 +97,11 @@ def serve_and_load(work: Path, cases_dir: Path, spec: str, models_dir: Path,
                    queries: list[str], levels=LEVELS) -> dict:
     """Start the server over the index in `work`, run every level, stop it."""
     port = free_port()
-    env = dict(os.environ, CASESEARCH_INDEX_DIR=str(work / "index"),
-               CASESEARCH_DATABASE_URL=f"sqlite:///{work / 'eval.sqlite'}",
-               CASESEARCH_CASES_DIR=str(cases_dir), CASESEARCH_EMBEDDING_MODEL=spec,
-               CASESEARCH_MODELS_DIR=str(models_dir))
-    cmd = [sys.executable, "-m", "casebase_cli", "serve", "--host", "127.0.0.1",
+    env = dict(os.environ, CASEBASE_INDEX_DIR=str(work / "index"),
+               CASEBASE_DATABASE_URL=f"sqlite:///{work / 'eval.sqlite'}",
+               CASEBASE_CASES_DIR=str(cases_dir), CASEBASE_EMBEDDING_MODEL=spec,
+               CASEBASE_MODELS_DIR=str(models_dir))
+    cmd = [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1",
            "--port", str(port)]
     with (work / "serve.log").open("wb") as log:  # a file, not a pipe: a full pipe blocks
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)

@@ -1,0 +1,57 @@
+"""The reader's view of one `Case`: the dict case pages, packs, comparisons and the API share.
+
+Built from the one case model (the serving generation's catalog), so a page, its JSON twin,
+a handout and a comparison can never describe the same case differently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from indexer.case import KIND_LABELS
+from indexer.case import REGION_LABELS
+from indexer.case import REGION_LEVELS
+from indexer.case import Case
+from indexer.case import Figure
+
+
+def figure_view(f: Figure) -> dict:
+    return {"label": f.label, "value": f.value, "unit": f.unit, "year": f.year,
+            "metric": f.metric, "approx": f.approx, "text": f.text()}
+
+
+def case_view(case: Case) -> dict:
+    """Everything a reader or a program needs about one case."""
+    region = {lvl: getattr(case.region, lvl) for lvl in REGION_LEVELS}
+    before, after = case.income_before_after()
+    return {
+        "id": case.slug,
+        "title": case.title,
+        "kind": case.kind,
+        "kind_label": KIND_LABELS.get(case.kind, case.kind),
+        "region": region,
+        "region_label": case.region.label(),
+        "region_parts": [{"level": REGION_LABELS[k], "value": v} for k, v in region.items() if v],
+        "terrain": case.terrain,
+        "years": list(case.years),
+        "models": list(case.models),
+        "industries": list(case.industries),
+        "resources": list(case.resources),
+        "tags": list(case.tags),
+        "summary": case.summary,
+        "figures": [figure_view(f) for f in case.figures],
+        "income_before": before.value if before else None,
+        "income_before_year": before.year if before else None,
+        "income_after": after.value if after else None,
+        "income_after_year": after.year if after else None,
+        "source": {"document": case.source.document, "publisher": case.source.publisher,
+                   "date": case.source.date},
+        "citation": case.source.citation(),
+        "sections": [{"heading": s.heading, "markdown": s.text} for s in case.sections],
+    }
+
+
+def case_views(catalog: Mapping[str, Case], slugs: list[str]) -> tuple[list[dict], list[str]]:
+    """The views of `slugs` the catalog holds, in order, and the slugs it does not hold."""
+    return ([case_view(catalog[s]) for s in slugs if s in catalog],
+            [s for s in slugs if s not in catalog])

@@ -1,0 +1,91 @@
+"""One configuration resolver for the app, the migrations and every command (no Flask).
+
+Layers, later ones winning: built-in defaults, then `instance/config.py`, then `CASEBASE_*`
+environment variables (or, for tests, a mapping that replaces the last two). `CASESEARCH_*`
+was this project's first prefix: it is still read for one release, with a warning, and a
+`CASEBASE_` variable of the same name wins over it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+PREFIX = "CASEBASE_"
+LEGACY_PREFIX = "CASESEARCH_"
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+# Variables that name a process setting rather than a config key (gunicorn, tests, model prep).
+NOT_CONFIG = frozenset({"BIND", "WORKERS", "THREADS", "TIMEOUT", "MAX_REQUESTS", "ACCESS_LOG",
+                        "LOG_LEVEL", "MODEL_DIR", "PG_DIR", "TEST_PG_URL", "INSTANCE_PATH"})
+
+
+def project_root() -> Path:
+    """The checkout when running from one, else the working directory (an installed wheel)."""
+    if (PACKAGE_ROOT / "pyproject.toml").is_file() and (PACKAGE_ROOT / "cases").is_dir():
+        return PACKAGE_ROOT
+    return Path.cwd()
+
+
+def instance_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """Where the index, database, models and local config live."""
+    explicit = environ.get(PREFIX + "INSTANCE_PATH")
+    return Path(explicit) if explicit else project_root() / "instance"
+
+
+def defaults(instance: Path) -> dict:
+    return {
+        "SECRET_KEY": None,
+        "CASES_DIR": str(project_root() / "cases"),
+        "INDEX_DIR": str(instance / "index"),
+        "DATABASE_URL": "sqlite:///" + str(instance / "casebase.sqlite"),
+        "EMBEDDING_MODEL": "default",
+        "EMBEDDING_BACKEND": "auto",  # torch-bf16 for documents where the CPU has bf16
+        "MODELS_DIR": str(instance / "models"),
+        "CACHE_DIR": str(instance / "cache"),
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+        "LOG_QUERIES": True,
+        "JSON_AS_ASCII": False,
+    }
+
+
+def resolve(overrides: Mapping | None = None, *, instance: Path | None = None,
+            environ: Mapping[str, str] = os.environ) -> dict:
+    """The effective configuration; `overrides` (tests) replace the file and environment layers."""
+    instance = instance or instance_path(environ)
+    config = defaults(instance)
+    if overrides is not None:
+        config.update(overrides)
+        return config
+    config_file = instance / "config.py"
+    if config_file.is_file():
+        loaded = runpy.run_path(str(config_file))
+        config.update({k: v for k, v in loaded.items() if k.isupper()})
+    config.update(environment_layer(environ))
+    return config
+
+
+def environment_layer(environ: Mapping[str, str]) -> dict:
+    """`CASEBASE_X` (and legacy `CASESEARCH_X`) as config keys, values parsed like Flask does."""
+    found: dict = {}
+    legacy = sorted(k for k in environ if k.startswith(LEGACY_PREFIX))
+    if legacy:
+        warnings.warn(f"环境变量前缀 {LEGACY_PREFIX} 将在下一版停用，请改用 {PREFIX}："
+                      + "、".join(legacy), FutureWarning, stacklevel=3)
+    for prefix in (LEGACY_PREFIX, PREFIX):  # the new prefix is applied last, so it wins
+        for key, value in environ.items():
+            name = key[len(prefix):]
+            if key.startswith(prefix) and name and name not in NOT_CONFIG:
+                found[name] = _parse(value)
+    return found
+
+
+def _parse(value: str):
+    """JSON where it parses (numbers, booleans, lists), the plain string otherwise."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value

@@ -1,0 +1,111 @@
+"""The core pages: home, search, case pages, and their JSON twins under /api.
+
+Views are thin: parse, call a builder from `web.pages`, render or `jsonify` the same dict.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import Flask
+from flask import current_app
+from flask import jsonify
+from flask import render_template
+from flask import request
+from flask import url_for
+
+from indexer.markdown import render_markdown
+from search.query import INCOME_BUCKETS
+from search.query import QueryError
+from search.query import SearchQuery
+from web.pages import browse_data
+from web.pages import get_case_or_404
+from web.pages import public
+from web.pages import search_data
+from web.pages import similar_data
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("index.html", **browse_data())
+
+
+@bp.get("/api/facets")
+def api_facets():
+    return jsonify(browse_data())
+
+
+@bp.get("/search")
+def search_page():
+    try:
+        data = search_data()
+    except QueryError as exc:
+        q = request.args.get("q", "")[:200]
+        return render_template("search.html", form_errors=exc.errors, query=q, total=0,
+                               hits=[], facets={}, notices=[], _query=None), 400
+    return render_template("search.html", form_errors={}, **data)
+
+
+@bp.get("/api/search")
+def api_search():
+    return jsonify(public(search_data()))
+
+
+@bp.get("/cases/<slug>")
+def case_page(slug: str):
+    case = get_case_or_404(slug)
+    return render_template("case.html", case=case, similar=similar_data(slug))
+
+
+@bp.get("/api/cases/<slug>")
+def api_case(slug: str):
+    case = get_case_or_404(slug)
+    for section in case["sections"]:
+        section["html"] = render_markdown(section["markdown"])
+    return jsonify(dict(case, url=url_for("core.case_page", slug=slug)))
+
+
+@bp.get("/api/cases/<slug>/similar")
+def api_similar(slug: str):
+    get_case_or_404(slug)
+    limit = request.args.get("limit", "5")
+    if not limit.isdigit() or not 1 <= int(limit) <= 20:
+        raise QueryError({"limit": "应为 1 到 20 之间的整数"})
+    return jsonify({"id": slug, "similar": similar_data(slug, int(limit))})
+
+
+# ---- link helpers for templates (links work without JavaScript) --------------------------
+
+def toggle_url(query: SearchQuery, facet: str, value: str) -> str:
+    """The search URL with `value` of `facet` switched on or off, back on page 1."""
+    if facet == "income":
+        bucket = next(b for b in INCOME_BUCKETS if b[0] == value)
+        on = query.income_min == bucket[2] and query.income_max == bucket[3]
+        args = query.args(income_min=None, income_max=None, income=None if on else value)
+        return url_for("core.search_page", **args)
+    current = list(query.filters.get(facet, ()))
+    values = [v for v in current if v != value] if value in current else current + [value]
+    return url_for("core.search_page", **query.args(**{facet: values}))
+
+
+def page_url(query: SearchQuery, page: int) -> str:
+    return url_for("core.search_page", **query.args(page=str(page) if page > 1 else None))
+
+
+def nav_links() -> list[tuple[str, str]]:
+    """(endpoint, label) pairs feature blueprints add to the header."""
+    return current_app.extensions.get("casebase_nav", [])
+
+
+def case_actions(slug: str) -> list[tuple[str, str]]:
+    """(url, label) buttons feature blueprints add to a case page."""
+    actions = current_app.extensions.get("casebase_case_actions", [])
+    return [(url_for(endpoint, **{param: slug}), label) for endpoint, param, label in actions]
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(toggle_url=toggle_url, page_url=page_url, nav_links=nav_links,
+                                 case_actions=case_actions)
+    app.jinja_env.filters["markdown"] = render_markdown
