@@ -52,9 +52,16 @@ class SuiteReport:
 def load_cases_judged(path: Path = CASES_QUERIES) -> Judged:
     """The product's labelled queries; ids q001… follow their order in the file."""
     items = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    items = [it for it in items if it.get("relevant")]  # no-answer queries are scored apart
     queries = {f"q{i:03d}": str(it["query"]) for i, it in enumerate(items, 1)}
     qrels = {f"q{i:03d}": dict(it["relevant"]) for i, it in enumerate(items, 1)}
     return Judged("cases", queries, qrels)
+
+
+def load_no_answer(path: Path = CASES_QUERIES) -> list[str]:
+    """Queries the shipped library has no answer for: search should find nothing direct."""
+    items = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+    return [str(it["query"]) for it in items if it.get("type") == "no-answer"]
 
 
 def _suite(name: str, judged: Judged, workdir: Path, embedder, modes, halves: bool,

@@ -22,6 +22,8 @@ from indexer.case import case_from_dict
 from indexer.case import case_to_dict
 from indexer.chunk import case_chunks
 from indexer.chunk import embedding_text
+from indexer.concepts import case_concepts
+from indexer.concepts import default_lexicon
 from indexer.models import CaseRecord
 from indexer.models import record_from_case
 from indexer.parse import CaseFormatError
@@ -96,6 +98,7 @@ def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
             _write_whoosh(partial, live, prev, report)
             _write_vectors(partial, live, prev, embedder, report, progress)
             _write_catalog(partial, live)
+            _write_concepts(partial, live)
             _write_sql(session, live, report)
             report.generation = name
             report.seconds = time.perf_counter() - started
@@ -223,6 +226,13 @@ def _write_vectors(partial: Path, live: dict[str, Case], prev: _Previous, embedd
 
 def _write_catalog(partial: Path, live: dict[str, Case]) -> None:
     store.write_json(partial / "catalog.json", {s: case_to_dict(c) for s, c in live.items()})
+
+
+def _write_concepts(partial: Path, live: dict[str, Case]) -> None:
+    """Each case's concepts (indexer/concepts.py), the third evidence source of search."""
+    lexicon = default_lexicon()
+    store.write_json(partial / "concepts.json",
+                     {s: case_concepts(c, lexicon) for s, c in sorted(live.items())})
 
 
 def _write_sql(session: Session, live: dict[str, Case], report: BuildReport) -> None:

@@ -170,3 +170,18 @@ def suggest_facets(text: str, lexicon: Lexicon, min_count: int = 1) -> dict[str,
         if n >= min_count:
             out[facet].append(concept)
     return out
+
+
+FACET_MENTIONS = 3  # a case's own facet value counts as often as three mentions in its text
+
+
+def case_concepts(case, lexicon: Lexicon) -> dict[str, int]:
+    """Concept -> strength for one case: mentions in its text plus its own facet values.
+
+    Stored with each index generation (concepts.json), so queries never re-tag the library.
+    """
+    text = "\n".join([case.title, case.summary, case.body])
+    counts = Counter(m.concept for m in tag_text(text, lexicon))
+    for value in (*case.models, *case.industries, *case.resources):
+        counts[value] += FACET_MENTIONS
+    return dict(counts)

@@ -9,6 +9,8 @@ from dataclasses import field
 from indexer.case import KIND_LABELS
 from indexer.case import Case
 from indexer.store import IndexCorruptError
+from search.concepts import read_query
+from search.concepts import score_cases
 from search.facets import facet_counts
 from search.facets import latest_income
 from search.facets import matches
@@ -25,6 +27,7 @@ from search.rank import fuse
 from search.vector import vector_hits
 
 MODES = ("hybrid", "keyword", "vector")
+WIDEN_MEANING = True  # add a plain-words query's concepts to the meaning query (gated)
 KIND_ORDER = {"case": 0, "practice": 1, "overview": 2}
 VECTOR_CANDIDATES = 100
 
@@ -63,14 +66,18 @@ def rank_cases(service: SearchService, gen: Generation, query: SearchQuery,
                 keyword = keyword_hits(searcher, plan)
         except OSError as exc:  # segment files removed under a running worker
             raise IndexCorruptError(f"{gen.name}: {exc}") from exc
+    concepts = read_query(query.text, gen) if mode == "hybrid" else None
     vector = []
     if mode != "keyword":
         if service.vectors_usable:
-            vector = vector_hits(gen, service.embedder.encode_query(query.text),
-                                 VECTOR_CANDIDATES)
+            text = query.text
+            if concepts is not None and WIDEN_MEANING and concepts.expansion():
+                text = f"{text} {' '.join(concepts.expansion())}"
+            vector = vector_hits(gen, service.embedder.encode_query(text), VECTOR_CANDIDATES)
         else:
             notices.append("语义检索暂不可用（索引与模型不一致），仅按关键词检索")
-    return fuse(keyword, vector), plan.words, notices
+    evidence = score_cases(concepts, gen) if concepts is not None else None
+    return fuse(keyword, vector, concepts=evidence), plan.words, notices
 
 
 def run_search(service: SearchService, query: SearchQuery, mode: str = "hybrid") -> SearchResult:

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,7 @@ class Generation:
     vectors: np.ndarray  # (n_chunks, dim) float32, L2-normalised
     embedder: str
     dim: int
+    concepts: dict[str, dict[str, int]] = field(default_factory=dict)  # slug -> concept -> strength
 
     def case(self, slug: str) -> Case | None:
         return self.catalog.get(slug)
@@ -56,6 +58,7 @@ def _open_generation(path: Path) -> Generation:
         chunks = store.read_json(path / "chunks.json")
         vectors = np.load(path / "vectors.npy", mmap_mode="r")
         ix = whoosh_index.open_dir(str(path / "whoosh"))
+        concepts = _read_concepts(path, catalog)
     except (OSError, ValueError, KeyError, TypeError, WhooshIndexError) as exc:
         raise store.IndexCorruptError(f"cannot read index generation {path.name}: {exc}") from exc
     if len(chunks) != vectors.shape[0]:
@@ -70,8 +73,19 @@ def _open_generation(path: Path) -> Generation:
         case_starts=np.asarray(starts, dtype=np.int64),
         chunk_sections=[c["section"] for c in chunks], chunk_texts=[c["text"] for c in chunks],
         vectors=np.ascontiguousarray(vectors, dtype=np.float32), embedder=manifest["embedder"],
-        dim=int(manifest["dim"]),
+        dim=int(manifest["dim"]), concepts=concepts,
     )
+
+
+def _read_concepts(path: Path, catalog: dict[str, Case]) -> dict[str, dict[str, int]]:
+    """The generation's case concepts; a generation built before them is tagged on load."""
+    if (path / "concepts.json").exists():
+        return store.read_json(path / "concepts.json")
+    from indexer.concepts import case_concepts
+    from indexer.concepts import default_lexicon
+
+    lexicon = default_lexicon()
+    return {slug: case_concepts(case, lexicon) for slug, case in catalog.items()}
 
 
 class SearchService:

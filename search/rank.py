@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 
+from search.concepts import ConceptEvidence
 from search.keyword import KeywordHit
 from search.vector import VectorHit
 
@@ -29,6 +30,7 @@ COVERAGE_BONUS = 0.2
 # best cosine; with none (meaning search, or no word found) every vector candidate joins.
 VECTOR_MARGIN = 0.06
 VECTOR_ONLY_LIMIT = 20
+CONCEPT_WEIGHT = 0.3  # concept evidence (search/concepts.py), added to the fused score
 
 
 @dataclass
@@ -43,6 +45,7 @@ class Hit:
     coverage: float = 0.0
     exact: bool = False
     chunk: int | None = None  # best passage row, for the snippet of a meaning-only hit
+    concept: ConceptEvidence = field(default_factory=ConceptEvidence)
 
     def evidence(self) -> dict:
         return {
@@ -52,6 +55,9 @@ class Hit:
             "vector_score": _round(self.vector_score),
             "exact": self.exact,
             "coverage": round(self.coverage, 3),
+            "concept_score": round(self.concept.score, 3),
+            "concepts": [{"need": p, "concepts": cs} for p, cs in self.concept.found],
+            "reasons": self.concept.describe(),
         }
 
 
@@ -59,7 +65,11 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def merge(keyword: list[KeywordHit], vector: list[VectorHit]) -> dict[str, Hit]:
+def merge(keyword: list[KeywordHit], vector: list[VectorHit],
+          concepts: dict[str, ConceptEvidence] | None = None) -> dict[str, Hit]:
+    """Every case either list found; a meaning-only case far below the best joins only when
+    the query's concepts vouch for it."""
+    concepts = concepts or {}
     hits: dict[str, Hit] = {}
     for k in keyword:
         hits[k.slug] = Hit(k.slug, keyword_rank=k.rank, keyword_score=k.score,
@@ -68,22 +78,29 @@ def merge(keyword: list[KeywordHit], vector: list[VectorHit]) -> dict[str, Hit]:
     for v in vector:
         hit = hits.get(v.slug)
         if hit is None:
-            if keyword and (v.rank > VECTOR_ONLY_LIMIT or v.score < best - VECTOR_MARGIN):
+            far = v.rank > VECTOR_ONLY_LIMIT or v.score < best - VECTOR_MARGIN
+            if keyword and far and v.slug not in concepts:
                 continue
             hit = hits[v.slug] = Hit(v.slug)
         hit.vector_rank, hit.vector_score, hit.chunk = v.rank, v.score, v.chunk
+    for slug, ev in concepts.items():
+        if slug in hits:
+            hits[slug].concept = ev
     return hits
 
 
 def fuse(keyword: list[KeywordHit], vector: list[VectorHit], method: str = "adaptive",
-         keyword_weight: float | None = None) -> list[Hit]:
+         keyword_weight: float | None = None,
+         concepts: dict[str, ConceptEvidence] | None = None) -> list[Hit]:
     """One ranking of every case either list found, best first."""
-    hits = merge(keyword, vector)
+    hits = merge(keyword, vector, concepts)
     if method == "rrf":
         for h in hits.values():
             h.score = sum(1.0 / (RRF_K + r) for r in (h.keyword_rank, h.vector_rank) if r)
     else:
         _weighted(hits, keyword, vector, keyword_weight)
+        for h in hits.values():
+            h.score += CONCEPT_WEIGHT * h.concept.score
     return sorted(hits.values(), key=lambda h: (not h.exact, -h.score, h.slug))
 
 

@@ -1,0 +1,126 @@
+"""Concept evidence: what a query asks for, by the concept lexicon, against each case's concepts.
+
+The query is tagged with the same lexicon the build used on every case (indexer/concepts.py).
+Each phrase found in the query counts once, by the rarest concept it points to that the case
+holds (a need like 卖不上价 is answered by 加工, 品牌 or 电商, any of them); a case's score is the
+idf-weighted share of the query's phrases it answers, each saturating with the case's strength
+on the concept. The same matches say why a case was found ("按需求“地没人种”匹配到：土地托管").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from dataclasses import dataclass
+from dataclasses import field
+
+from indexer.concepts import ConceptMatch
+from indexer.concepts import Lexicon
+from indexer.concepts import default_lexicon
+from indexer.concepts import tag_text
+
+SATURATION = 2.0  # a case strength of 2 gives half of the phrase's weight, 6 three quarters
+PROVINCES = ("北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 "
+             "河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 "
+             "新疆").split()
+_stats_lock = threading.Lock()
+
+
+@dataclass
+class QueryConcepts:
+    matches: list[ConceptMatch]
+    weights: dict[str, float]  # concept -> idf over the serving generation (held by some case)
+    widen: bool = False  # plain-words need without place names or numbers
+
+    @property
+    def phrases(self) -> dict[str, list[str]]:
+        """Query phrase -> the concepts it points to, in query order."""
+        out: dict[str, list[str]] = {}
+        for m in self.matches:
+            concepts = out.setdefault(m.phrase, [])
+            if m.concept not in concepts:
+                concepts.append(m.concept)
+        return out
+
+    def expansion(self) -> list[str]:
+        """Concept names that widen a plain-words query (empty when the gate is closed)."""
+        if not self.widen:
+            return []
+        seen: list[str] = []
+        for m in self.matches:
+            if m.need and m.concept in self.weights and m.concept not in seen:
+                seen.append(m.concept)
+        return seen
+
+
+@dataclass
+class ConceptEvidence:
+    score: float = 0.0  # 0..1: the weighted share of the query's phrases this case answers
+    found: list[tuple[str, list[str]]] = field(default_factory=list)  # (phrase, its concepts)
+
+    def describe(self) -> list[str]:
+        """Plain-words reasons, e.g. 按需求“地没人种”匹配到：土地托管、土地流转."""
+        return [f"按需求“{phrase}”匹配到：{'、'.join(concepts)}" for phrase, concepts in self.found]
+
+
+def concept_stats(gen) -> dict[str, float]:
+    """Concept -> idf over the generation's cases, computed once per loaded generation."""
+    cached = getattr(gen, "_concept_idf", None)
+    if cached is None:
+        with _stats_lock:
+            df: dict[str, int] = {}
+            for concepts in gen.concepts.values():
+                for concept in concepts:
+                    df[concept] = df.get(concept, 0) + 1
+            n = max(1, len(gen.concepts))
+            cached = {c: math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for c, d in df.items()}
+            gen._concept_idf = cached
+    return cached
+
+
+def place_pattern(gen) -> re.Pattern:
+    """Province names and every region name of the library: a query naming one is not widened."""
+    cached = getattr(gen, "_place_re", None)
+    if cached is None:
+        names = set(PROVINCES)
+        for case in gen.catalog.values():
+            r = case.region
+            for name in (r.province, r.city, r.county, r.township, r.village):
+                if name and len(name.strip("*")) >= 2 and "*" not in name:
+                    names.add(name)
+        cached = re.compile("|".join(sorted(map(re.escape, names), key=len, reverse=True)))
+        gen._place_re = cached
+    return cached
+
+
+def read_query(text: str, gen, lexicon: Lexicon | None = None) -> QueryConcepts:
+    """The concepts a query speaks of, weighted by how rare they are in this library."""
+    matches = tag_text(text, lexicon or default_lexicon())
+    idf = concept_stats(gen)
+    weights = {m.concept: idf[m.concept] for m in matches if m.concept in idf}
+    needs = any(m.need for m in matches)
+    plain = not re.search(r"\d", text) and not place_pattern(gen).search(text)
+    return QueryConcepts(matches, weights, widen=needs and plain)
+
+
+def score_cases(qc: QueryConcepts, gen) -> dict[str, ConceptEvidence]:
+    """Concept evidence for every case that answers at least one of the query's phrases."""
+    phrases = {p: [c for c in cs if c in qc.weights] for p, cs in qc.phrases.items()}
+    phrases = {p: cs for p, cs in phrases.items() if cs}
+    if not phrases:
+        return {}
+    total = sum(max(qc.weights[c] for c in cs) for cs in phrases.values())
+    out: dict[str, ConceptEvidence] = {}
+    for slug, held in gen.concepts.items():
+        ev = ConceptEvidence()
+        for phrase, concepts in phrases.items():
+            answered = [c for c in concepts if held.get(c)]
+            if not answered:
+                continue
+            best = max(qc.weights[c] * held[c] / (held[c] + SATURATION) for c in answered)
+            ev.score += best / total
+            ev.found.append((phrase, answered))
+        if ev.found:
+            out[slug] = ev
+    return out
