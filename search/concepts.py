@@ -61,7 +61,12 @@ class ConceptEvidence:
 
     def describe(self) -> list[str]:
         """Plain-words reasons, e.g. 按需求“地没人种”匹配到：土地托管、土地流转."""
-        return [f"按需求“{phrase}”匹配到：{'、'.join(concepts)}" for phrase, concepts in self.found]
+        out = []
+        for phrase, concepts in self.found:
+            named = [c for c in concepts if c != phrase]  # 光伏发电 -> 光伏发电 says nothing
+            if named:
+                out.append(f"按需求“{phrase}”匹配到：{'、'.join(named)}")
+        return out
 
 
 def concept_stats(gen) -> dict[str, float]:
@@ -124,3 +129,16 @@ def score_cases(qc: QueryConcepts, gen) -> dict[str, ConceptEvidence]:
         if ev.found:
             out[slug] = ev
     return out
+
+
+def rephrasings(text: str, gen, limit: int = 5) -> list[str]:
+    """Concept names to search for instead, when nothing answers the query as worded.
+
+    Only concepts some case of this library holds, so every suggestion finds something.
+    """
+    qc = read_query(text, gen)
+    out: list[str] = []
+    for m in qc.matches:
+        if m.concept in qc.weights and m.concept not in out and m.concept != text.strip():
+            out.append(m.concept)
+    return out[:limit]

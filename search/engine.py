@@ -10,6 +10,7 @@ from indexer.case import KIND_LABELS
 from indexer.case import Case
 from indexer.store import IndexCorruptError
 from search.concepts import read_query
+from search.concepts import rephrasings
 from search.concepts import score_cases
 from search.facets import facet_counts
 from search.facets import latest_income
@@ -24,6 +25,8 @@ from search.keyword import weighting
 from search.query import SearchQuery
 from search.rank import Hit
 from search.rank import fuse
+from search.tiers import split_tiers
+from search.tiers import tier
 from search.vector import vector_hits
 
 MODES = ("hybrid", "keyword", "vector")
@@ -35,7 +38,7 @@ VECTOR_CANDIDATES = 100
 @dataclass
 class SearchResult:
     query: SearchQuery
-    total: int
+    total: int  # direct hits: cases that answer the query
     hits: list[dict]
     facets: dict
     generation: str
@@ -43,10 +46,12 @@ class SearchResult:
     words: list[str] = field(default_factory=list)  # the query as the analyzer read it
     notices: list[str] = field(default_factory=list)
     millis: float = 0.0
+    related_total: int = 0  # cases only near the query in meaning, listed after the direct ones
+    suggestions: list[str] = field(default_factory=list)  # rephrasings when nothing is direct
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.query.per_page))
+        return max(1, -(-(self.total + self.related_total) // self.query.per_page))
 
 
 def rank_cases(service: SearchService, gen: Generation, query: SearchQuery,
@@ -87,16 +92,21 @@ def run_search(service: SearchService, query: SearchQuery, mode: str = "hybrid")
     found = [gen.catalog[h.slug] for h in ranked if h.slug in gen.catalog]
     facets = facet_counts(found, query)
     kept = [h for h in ranked if h.slug in gen.catalog and matches(gen.catalog[h.slug], query)]
+    direct, related = split_tiers(kept, browsing=query.is_empty)
+    kept = direct + related
     first = (query.page - 1) * query.per_page
-    page = [hit_view(gen, h, gen.catalog[h.slug]) for h in kept[first:first + query.per_page]]
+    page = [hit_view(gen, h, gen.catalog[h.slug], browsing=query.is_empty)
+            for h in kept[first:first + query.per_page]]
     if kept and first >= len(kept):
         notices.append("页码超出范围")
-    return SearchResult(query=query, total=len(kept), hits=page, facets=facets,
+    suggestions = [] if direct or query.is_empty else rephrasings(query.text, gen)
+    return SearchResult(query=query, total=len(direct), hits=page, facets=facets,
                         generation=gen.name, mode=mode, words=words, notices=notices,
-                        millis=(time.perf_counter() - started) * 1000)
+                        millis=(time.perf_counter() - started) * 1000,
+                        related_total=len(related), suggestions=suggestions)
 
 
-def hit_view(gen: Generation, hit: Hit, case: Case) -> dict:
+def hit_view(gen: Generation, hit: Hit, case: Case, browsing: bool = False) -> dict:
     """What a result shows: the case's key facts, a highlighted snippet and the evidence."""
     fallback = None
     if hit.chunk is not None:
@@ -114,6 +124,7 @@ def hit_view(gen: Generation, hit: Hit, case: Case) -> dict:
         "snippet": snippet.html,
         "snippet_section": snippet.section,
         "score": round(hit.score, 4),
+        "tier": "direct" if browsing else tier(hit),
         "matched": sorted(w for w in hit.matched if w),
         "evidence": hit.evidence(),
         "models": list(case.models),

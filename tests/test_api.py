@@ -20,16 +20,18 @@ def test_api_search_shape(client):
 def test_search_page_renders_results_filters_and_marks(client):
     html = client.get("/search", query_string={"q": "光伏"}).get_data(as_text=True)
     assert "阳光村" in html and "<mark>光伏" in html
-    assert "共 <strong>" in html and "经营模式" in html
+    assert "直接相关 <strong>" in html and "经营模式" in html
 
 
 def test_search_page_and_api_agree(client):
     args = {"q": "流转", "models": "土地流转"}
     api = client.get("/api/search", query_string=args).get_json()
     html = client.get("/search", query_string=args).get_data(as_text=True)
-    assert f"共 <strong>{api['total']}</strong> 篇" in html
+    assert f"直接相关 <strong>{api['total']}</strong> 篇" in html
+    assert api["total"] + api["related_total"] >= len(api["hits"]) > 0
     for hit in api["hits"]:
         assert hit["url"] in html
+        assert hit["tier"] in ("direct", "related")
 
 
 def test_bad_parameter_is_400_with_one_error_shape(client):

@@ -50,6 +50,8 @@ def search_data() -> dict:
         "income_max": query.income_max,
         "mode": mode,
         "total": result.total,
+        "related_total": result.related_total,
+        "suggestions": result.suggestions,
         "page": query.page,
         "per_page": query.per_page,
         "pages": result.pages,
