@@ -17,6 +17,7 @@ from tqdm import tqdm
 from whoosh import index as whoosh_index
 
 from indexer import store
+from indexer import terms
 from indexer.case import Case
 from indexer.case import case_from_dict
 from indexer.case import case_to_dict
@@ -32,7 +33,7 @@ from indexer.schema import case_document
 from indexer.schema import case_schema
 from indexer.vocabulary import load_vocabulary
 
-FORMAT_VERSION = 1  # bump when the on-disk layout or the analysis changes: forces a full build
+FORMAT_VERSION = 2  # bump when the on-disk layout or the analysis changes: forces a full build
 
 
 @dataclass
@@ -70,6 +71,7 @@ class _Previous:
     catalog: dict[str, dict]
     whoosh_dir: Path | None
     vectors: dict[str, np.ndarray]
+    terms: terms.TermTable | None = None
 
 
 def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
@@ -94,6 +96,7 @@ def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
         name, partial = store.new_generation(index_dir)
         try:
             _write_whoosh(partial, live, prev, report)
+            _write_terms(partial, live, prev, report)
             _write_vectors(partial, live, prev, embedder, report, progress)
             _write_catalog(partial, live)
             _write_sql(session, live, report)
@@ -148,7 +151,7 @@ def _read_previous(path: Path, embedder, rebuild: bool) -> _Previous:
     if rebuild:
         return _Previous(catalog, None, {})
     whoosh_index.open_dir(str(path / "whoosh")).reader().close()  # copied below: must be whole
-    return _Previous(catalog, path / "whoosh", vectors)
+    return _Previous(catalog, path / "whoosh", vectors, terms.read_table(path))
 
 
 def _classify(cases: dict[str, Case], prev: _Previous, report: BuildReport) -> dict[str, Case]:
@@ -193,6 +196,13 @@ def _write_whoosh(partial: Path, live: dict[str, Case], prev: _Previous,
         for slug in changed:
             writer.update_document(**case_document(live[slug]))
     ix.close()
+
+
+def _write_terms(partial: Path, live: dict[str, Case], prev: _Previous,
+                 report: BuildReport) -> None:
+    """Term arrays for BM25: previous rows of unchanged cases, fresh rows for the rest."""
+    changed = set(report.added + report.updated)
+    terms.write_table(partial, terms.build_table(live, prev.terms, changed))
 
 
 def _write_vectors(partial: Path, live: dict[str, Case], prev: _Previous, embedder,
