@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from dataclasses import dataclass
 from dataclasses import field
@@ -16,10 +15,10 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 from whoosh import index as whoosh_index
 
+from indexer import reuse
 from indexer import store
+from indexer import terms
 from indexer.case import Case
-from indexer.case import case_from_dict
-from indexer.case import case_to_dict
 from indexer.chunk import case_chunks
 from indexer.chunk import embedding_text
 from indexer.concepts import case_concepts
@@ -34,7 +33,8 @@ from indexer.schema import case_document
 from indexer.schema import case_schema
 from indexer.vocabulary import load_vocabulary
 
-FORMAT_VERSION = 1  # bump when the on-disk layout or the analysis changes: forces a full build
+CONCEPTS = "concepts.json"  # {"analysis": fingerprint, "cases": {slug: {concept: strength}}}
+FORMAT_VERSION = 2  # bump when the on-disk layout or the analysis changes: forces a full build
 
 
 @dataclass
@@ -72,6 +72,10 @@ class _Previous:
     catalog: dict[str, dict]
     whoosh_dir: Path | None
     vectors: dict[str, np.ndarray]
+    terms: terms.TermTable | None = None
+    chunks: dict[str, list[dict]] = field(default_factory=dict)  # passage records per slug
+    files: dict = field(default_factory=dict)  # the previous build's reuse.FILES
+    concepts: dict = field(default_factory=dict)  # the previous build's CONCEPTS
 
 
 def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
@@ -89,16 +93,21 @@ def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
     with store.build_lock(index_dir):
         store.clean_up(index_dir)
         report = BuildReport()
-        if cases is None:
-            cases = _load_cases(Path(cases_dir), report)
         prev = _previous(index_dir, embedder, rebuild)
+        if cases is None:
+            cases, files = _load_cases(Path(cases_dir), report, prev)
+        else:
+            cases, files = reuse.LiveCases(cases, {}), {}
         live = _classify(cases, prev, report)
         name, partial = store.new_generation(index_dir)
         try:
             _write_whoosh(partial, live, prev, report)
+            _write_terms(partial, live, prev, report)
             _write_vectors(partial, live, prev, embedder, report, progress)
             _write_catalog(partial, live)
-            _write_concepts(partial, live)
+            _write_concepts(partial, live, prev, report)
+            store.write_json(partial / reuse.FILES, {"analysis": reuse.analysis_fingerprint(),
+                                                     "files": files})
             _write_sql(session, live, report)
             report.generation = name
             report.seconds = time.perf_counter() - started
@@ -112,21 +121,40 @@ def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
         return report
 
 
-def _load_cases(cases_dir: Path, report: BuildReport) -> dict[str, Case]:
+def _load_cases(cases_dir: Path, report: BuildReport, prev: _Previous
+                ) -> tuple[reuse.LiveCases, dict]:
+    """Parse new and changed files; carry over the entries of files untouched since `prev`."""
     vocab = load_vocabulary()
+    known = {}
+    if prev.whoosh_dir is not None and prev.terms is not None:
+        known = reuse.unchanged_files(prev.files, reuse.analysis_fingerprint())
     cases: dict[str, Case] = {}
+    stored: dict[str, dict] = {}
+    files: dict[str, list] = {}
     for path in case_files(cases_dir):
+        try:
+            sig = reuse.signature(path)
+        except OSError:  # a dead link or a file removed meanwhile: load_case reports it
+            sig = None
+        old = known.get(str(path))
+        if old and sig and old[:2] == sig and old[2] in prev.catalog and old[2] not in cases \
+                and old[2] not in stored and prev.catalog[old[2]]["path"] == str(path):
+            stored[old[2]] = prev.catalog[old[2]]
+            files[str(path)] = old
+            continue
         try:
             case = load_case(path, vocab)
         except CaseFormatError as exc:
             report.problems.extend(exc.problems)
             continue
-        if case.slug in cases:
-            other = cases[case.slug].path
+        if case.slug in cases or case.slug in stored:
+            other = cases[case.slug].path if case.slug in cases else stored[case.slug]["path"]
             report.problems.append(Problem(str(path), "id", f"与 {other} 的 id 重复"))
             continue
         cases[case.slug] = case
-    return cases
+        if sig:
+            files[str(path)] = sig + [case.slug]
+    return reuse.LiveCases(cases, stored), files
 
 
 def _previous(index_dir: Path, embedder, rebuild: bool) -> _Previous:
@@ -144,46 +172,53 @@ def _read_previous(path: Path, embedder, rebuild: bool) -> _Previous:
         return empty
     catalog = store.read_json(path / "catalog.json")
     vectors: dict[str, np.ndarray] = {}
+    chunks: dict[str, list[dict]] = {}
     if manifest.get("embedder") == embedder.name and manifest.get("dim") == embedder.dim:
-        keys = [c["key"] for c in store.read_json(path / "chunks.json")]
+        records = store.read_json(path / "chunks.json")
         matrix = np.load(path / "vectors.npy")
-        vectors = dict(zip(keys, matrix, strict=True))
+        vectors = dict(zip([c["key"] for c in records], matrix, strict=True))
+        for record in records:
+            chunks.setdefault(record["slug"], []).append(record)
     if rebuild:
         return _Previous(catalog, None, {})
-    whoosh_index.open_dir(str(path / "whoosh")).reader().close()  # copied below: must be whole
-    return _Previous(catalog, path / "whoosh", vectors)
+    whoosh_index.open_dir(str(path / "whoosh")).reader().close()  # linked below: must be whole
+    files = store.read_json(path / reuse.FILES) if (path / reuse.FILES).exists() else {}
+    concepts = store.read_json(path / CONCEPTS) if (path / CONCEPTS).exists() else {}
+    return _Previous(catalog, path / "whoosh", vectors, terms.read_table(path), chunks, files,
+                     concepts)
 
 
-def _classify(cases: dict[str, Case], prev: _Previous, report: BuildReport) -> dict[str, Case]:
+def _classify(live: reuse.LiveCases, prev: _Previous, report: BuildReport) -> reuse.LiveCases:
     """Sort slugs into added/updated/unchanged/deleted; keep old versions of broken files."""
-    live = dict(cases)
+    cases = list(live)
+    present = set(cases)
     broken_paths = {p.path for p in report.problems}
     for slug, old in prev.catalog.items():
-        if slug in cases:
+        if slug in present:
             continue
         # lexists: a dead link still names the case; only a removed file deletes it.
         if old["path"] in broken_paths and os.path.lexists(old["path"]):
             # A bad edit must not make a published case vanish: keep serving the last good one.
-            live[slug] = case_from_dict(old)
+            live.keep(slug, old)
             report.kept_after_error.append(slug)
         else:
             report.deleted.append(slug)
-    for slug, case in cases.items():
+    for slug in cases:
         old = prev.catalog.get(slug)
         if old is None:
             report.added.append(slug)
-        elif old["content_hash"] != case.content_hash or old["path"] != case.path:
+        elif old["content_hash"] != live.content_hash(slug) or old["path"] != live.path(slug):
             report.updated.append(slug)
         else:
             report.unchanged.append(slug)
     return live
 
 
-def _write_whoosh(partial: Path, live: dict[str, Case], prev: _Previous,
+def _write_whoosh(partial: Path, live: reuse.LiveCases, prev: _Previous,
                   report: BuildReport) -> None:
     target = partial / "whoosh"
     if prev.whoosh_dir is not None and prev.whoosh_dir.exists():
-        shutil.copytree(prev.whoosh_dir, target)
+        store.link_tree(prev.whoosh_dir, target)
         ix = whoosh_index.open_dir(str(target))
         changed = report.added + report.updated
     else:
@@ -198,44 +233,71 @@ def _write_whoosh(partial: Path, live: dict[str, Case], prev: _Previous,
     ix.close()
 
 
-def _write_vectors(partial: Path, live: dict[str, Case], prev: _Previous, embedder,
+def _write_terms(partial: Path, live: reuse.LiveCases, prev: _Previous,
+                 report: BuildReport) -> None:
+    """Term arrays for BM25: previous rows of unchanged cases, fresh rows for the rest."""
+    changed = set(report.added + report.updated)
+    terms.write_table(partial, terms.build_table(live, prev.terms, changed))
+
+
+def _passages(live: reuse.LiveCases, prev: _Previous, changed: set[str]) -> list[tuple]:
+    """(record, vector or None, text to embed or None) per passage, in slug order; records and
+    vectors of unchanged cases are carried over without chunking the case again."""
+    rows = []
+    for slug in sorted(live):
+        old = prev.chunks.get(slug) if slug not in changed else None
+        if old and all(r["key"] in prev.vectors for r in old):
+            rows += [(r, prev.vectors[r["key"]], None) for r in old]
+            continue
+        case = live[slug]
+        for ch in case_chunks(case):
+            record = {"slug": ch.slug, "section": ch.section, "text": ch.text, "key": ch.key}
+            rows.append((record, prev.vectors.get(ch.key), embedding_text(case.title, ch)))
+    return rows
+
+
+def _write_vectors(partial: Path, live: reuse.LiveCases, prev: _Previous, embedder,
                    report: BuildReport, progress: bool) -> None:
-    chunks = [(live[slug], ch) for slug in sorted(live) for ch in case_chunks(live[slug])]
-    todo = [i for i, (_, ch) in enumerate(chunks) if ch.key not in prev.vectors]
-    matrix = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-    for i, (_, ch) in enumerate(chunks):
-        if ch.key in prev.vectors:
-            matrix[i] = prev.vectors[ch.key]
+    rows = _passages(live, prev, set(report.added + report.updated))
+    todo = [i for i, (_, vec, _) in enumerate(rows) if vec is None]
+    matrix = np.zeros((len(rows), embedder.dim), dtype=np.float32)
+    for i, (_, vec, _) in enumerate(rows):
+        if vec is not None:
+            matrix[i] = vec
     started = time.perf_counter()
     batch = 64
     bar = tqdm(total=len(todo), desc="嵌入", unit="段", disable=not progress or not todo)
     for start in range(0, len(todo), batch):
-        rows = todo[start:start + batch]
-        texts = [embedding_text(chunks[i][0].title, chunks[i][1]) for i in rows]
-        matrix[rows] = embedder.encode_documents(texts)
-        bar.update(len(rows))
+        part = todo[start:start + batch]
+        matrix[part] = embedder.encode_documents([rows[i][2] for i in part])
+        bar.update(len(part))
     bar.close()
     report.embed_seconds = time.perf_counter() - started
-    report.embedded, report.reused_vectors = len(todo), len(chunks) - len(todo)
+    report.embedded, report.reused_vectors = len(todo), len(rows) - len(todo)
     np.save(partial / "vectors.npy", matrix)
-    store.write_json(partial / "chunks.json", [
-        {"slug": ch.slug, "section": ch.section, "text": ch.text, "key": ch.key}
-        for _, ch in chunks
-    ])
+    store.write_json(partial / "chunks.json", [r for r, _, _ in rows])
 
 
-def _write_catalog(partial: Path, live: dict[str, Case]) -> None:
-    store.write_json(partial / "catalog.json", {s: case_to_dict(c) for s, c in live.items()})
+def _write_catalog(partial: Path, live: reuse.LiveCases) -> None:
+    store.write_json(partial / "catalog.json", {s: live.as_dict(s) for s in live})
 
 
-def _write_concepts(partial: Path, live: dict[str, Case]) -> None:
-    """Each case's concepts (indexer/concepts.py), the third evidence source of search."""
+def _write_concepts(partial: Path, live: reuse.LiveCases, prev: _Previous,
+                    report: BuildReport) -> None:
+    """Each case's concepts (indexer/concepts.py), the third evidence source of search.
+
+    Unchanged cases keep their tags when the lexicon and analysis are the same as last build.
+    """
+    fingerprint = reuse.analysis_fingerprint()
+    old = prev.concepts.get("cases", {}) if prev.concepts.get("analysis") == fingerprint else {}
+    changed = set(report.added) | set(report.updated)
     lexicon = default_lexicon()
-    store.write_json(partial / "concepts.json",
-                     {s: case_concepts(c, lexicon) for s, c in sorted(live.items())})
+    tagged = {s: old[s] if s in old and s not in changed else case_concepts(live[s], lexicon)
+              for s in sorted(live)}
+    store.write_json(partial / CONCEPTS, {"analysis": fingerprint, "cases": tagged})
 
 
-def _write_sql(session: Session, live: dict[str, Case], report: BuildReport) -> None:
+def _write_sql(session: Session, live: reuse.LiveCases, report: BuildReport) -> None:
     """Upsert changed rows and delete removed ones in one transaction."""
     existing = set(session.scalars(select(CaseRecord.slug)))
     replace = set(report.added + report.updated) | (set(live) - existing)
@@ -247,13 +309,13 @@ def _write_sql(session: Session, live: dict[str, Case], report: BuildReport) -> 
     session.commit()
 
 
-def _manifest(name: str, live: dict[str, Case], embedder, report: BuildReport) -> dict:
+def _manifest(name: str, live: reuse.LiveCases, embedder, report: BuildReport) -> dict:
     return {
         "format": FORMAT_VERSION,
         "generation": name,
         "embedder": embedder.name,
         "dim": embedder.dim,
         "cases": len(live),
-        "hashes": {s: c.content_hash for s, c in live.items()},
+        "hashes": {s: live.content_hash(s) for s in live},
         "seconds": round(report.seconds, 3),
     }

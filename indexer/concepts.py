@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from indexer.parse import load_vocabulary
+from indexer.vocabulary import load_vocabulary
 
 DATA_DIR = Path(__file__).parent / "data"
 LEXICON = DATA_DIR / "concepts.yaml"

@@ -92,6 +92,21 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def link_tree(source: Path, target: Path) -> None:
+    """Give `target` the files of `source` without copying them (hard links, copies where the
+    file system has none). Only for stores that never rewrite a file in place, like Whoosh's
+    segments: a writer in `target` adds new files and removes names, never touching inodes
+    the serving generation still reads."""
+    target.mkdir(parents=True)
+    for path in source.iterdir():
+        if not path.is_file() or path.name.endswith("LOCK"):
+            continue
+        try:
+            os.link(path, target / path.name)
+        except OSError:
+            shutil.copy2(path, target / path.name)
+
+
 def discard(partial: Path) -> None:
     shutil.rmtree(partial, ignore_errors=True)
 

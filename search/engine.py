@@ -21,7 +21,6 @@ from search.highlight import best_snippet
 from search.highlight import highlight
 from search.keyword import keyword_hits
 from search.keyword import plan_query
-from search.keyword import weighting
 from search.query import SearchQuery
 from search.rank import Hit
 from search.rank import fuse
@@ -67,8 +66,7 @@ def rank_cases(service: SearchService, gen: Generation, query: SearchQuery,
     keyword = []
     if mode != "vector":
         try:
-            with gen.ix.searcher(weighting=weighting()) as searcher:
-                keyword = keyword_hits(searcher, plan)
+            keyword = keyword_hits(gen.keyword, plan)
         except OSError as exc:  # segment files removed under a running worker
             raise IndexCorruptError(f"{gen.name}: {exc}") from exc
     concepts = read_query(query.text, gen) if mode == "hybrid" else None

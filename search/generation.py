@@ -14,8 +14,12 @@ from whoosh import index as whoosh_index
 from whoosh.index import IndexError as WhooshIndexError
 
 from indexer import store
+from indexer import terms
 from indexer.case import Case
 from indexer.case import case_from_dict
+from search.bm25 import Bm25Arrays
+from search.bm25 import KeywordIndex
+from search.bm25 import PhraseChecker
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +37,7 @@ class Generation:
     vectors: np.ndarray  # (n_chunks, dim) float32, L2-normalised
     embedder: str
     dim: int
+    keyword: KeywordIndex  # term arrays and phrase checker, open for the generation's life
     concepts: dict[str, dict[str, int]] = field(default_factory=dict)  # slug -> concept -> strength
 
     def case(self, slug: str) -> Case | None:
@@ -58,9 +63,12 @@ def _open_generation(path: Path) -> Generation:
         chunks = store.read_json(path / "chunks.json")
         vectors = np.load(path / "vectors.npy", mmap_mode="r")
         ix = whoosh_index.open_dir(str(path / "whoosh"))
+        table = terms.read_table(path)
         concepts = _read_concepts(path, catalog)
     except (OSError, ValueError, KeyError, TypeError, WhooshIndexError) as exc:
         raise store.IndexCorruptError(f"cannot read index generation {path.name}: {exc}") from exc
+    if set(table.slugs) != set(catalog):
+        raise store.IndexCorruptError(f"{path.name}: term arrays and catalog disagree")
     if len(chunks) != vectors.shape[0]:
         raise store.IndexCorruptError(f"{path.name}: chunk list and vectors disagree")
     slugs, starts = [], []
@@ -73,14 +81,15 @@ def _open_generation(path: Path) -> Generation:
         case_starts=np.asarray(starts, dtype=np.int64),
         chunk_sections=[c["section"] for c in chunks], chunk_texts=[c["text"] for c in chunks],
         vectors=np.ascontiguousarray(vectors, dtype=np.float32), embedder=manifest["embedder"],
-        dim=int(manifest["dim"]), concepts=concepts,
+        dim=int(manifest["dim"]), keyword=KeywordIndex(Bm25Arrays(table), PhraseChecker(ix)),
+        concepts=concepts,
     )
 
 
 def _read_concepts(path: Path, catalog: dict[str, Case]) -> dict[str, dict[str, int]]:
     """The generation's case concepts; a generation built before them is tagged on load."""
     if (path / "concepts.json").exists():
-        return store.read_json(path / "concepts.json")
+        return store.read_json(path / "concepts.json")["cases"]
     from indexer.concepts import case_concepts
     from indexer.concepts import default_lexicon
 

@@ -1,12 +1,12 @@
-"""Keyword retrieval: BM25F over the analysed fields, OR of words, phrases and literals first."""
+"""Keyword retrieval: Okapi BM25 over the generation's term arrays, phrases and literals first."""
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from dataclasses import field
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
@@ -25,6 +25,9 @@ MAX_QUERY_WORDS = 40
 # Cases a query returns at most: more never changed a ranking's top 100 in our evaluations,
 # and scoring them is what a broad query's time goes on.
 KEYWORD_LIMIT = 500
+# Quoted phrases are checked word for word in Whoosh on at most this many of the best cases
+# holding all their words; a lower-ranked holder is not lifted into the exact tier.
+EXACT_CHECK_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -117,63 +120,65 @@ def weighting() -> BM25F:
     return BM25F(B=BM25_B, K1=BM25_K1, **FIELD_B)
 
 
-def keyword_hits(searcher, plan: KeywordPlan, limit: int | None = KEYWORD_LIMIT
+def keyword_hits(index, plan: KeywordPlan, limit: int | None = KEYWORD_LIMIT
                  ) -> list[KeywordHit]:
-    """Run the plan; the `limit` best matching cases, with the words each matched.
+    """The `limit` best cases for the plan by Okapi BM25 over the generation's term arrays,
+    cases holding every quoted phrase and literal first, with the words each matched.
 
-    Which words a case holds comes from the posting lists of the query's few words rather than
-    from Whoosh's per-document term tracking, which walks every match and costs most of a
-    query's time in a library of thousands.
+    :param index: the generation's `search.bm25.KeywordIndex` (was a Whoosh searcher).
     """
-    idf = {g.word: _group_idf(searcher, g) for g in plan.groups}
-    q = build_query(plan)
-    if q is None:
+    arrays = index.arrays
+    terms = [form for g in plan.groups for form in g.forms]
+    if not terms:
         return []
-    results = searcher.search(q, limit=limit)
+    scores = arrays.scores(terms)
+    found = np.flatnonzero(scores > 0)
+    exact = _exact_rows(index, plan, scores)
+    order = found[np.lexsort((-scores[found], ~np.isin(found, exact)))]
+    if limit is not None:
+        order = order[:limit]
+    idf = {g.word: max(arrays.idf(f) for f in g.forms) for g in plan.groups}
     total_idf = sum(idf.values()) or 1.0
-    holding = {form: _docs_with(searcher, form) for g in plan.groups for form in g.forms}
-    eq = exact_query(plan)
-    exact = set(searcher.docs_for_query(eq)) if eq is not None else set()
-    slug_of = _slugs(searcher)
+    holding = {form: arrays.holding(form) for g in plan.groups for form in g.forms}
+    exact_set = set(exact.tolist())
     hits = []
-    for rank, (score, docnum) in enumerate(results.top_n, 1):
-        forms = {f for f, docs in holding.items() if docnum in docs}
+    for rank, row in enumerate(order.tolist(), 1):
+        forms = {f for f, rows in holding.items() if _has(rows, row)}
         matched = {g.word for g in plan.groups if forms.intersection(g.forms)}
         hits.append(KeywordHit(
-            slug=slug_of(docnum), score=float(score), rank=rank, matched=matched | forms,
-            coverage=sum(idf[w] for w in matched) / total_idf, exact=docnum in exact,
+            slug=arrays.slugs[row], score=float(scores[row]), rank=rank, matched=matched | forms,
+            coverage=sum(idf[w] for w in matched) / total_idf, exact=row in exact_set,
         ))
     return hits
 
 
-def _docs_with(searcher, form: str) -> set[int]:
-    docs: set[int] = set()
-    for name in TEXT_FIELDS:
-        if searcher.doc_frequency(name, form):
-            docs.update(searcher.postings(name, form).all_ids())
-    return docs
+def _has(rows: np.ndarray, row: int) -> bool:
+    """Whether sorted `rows` holds `row` (a binary search: posting rows are sorted)."""
+    at = int(np.searchsorted(rows, row))
+    return at < rows.size and int(rows[at]) == row
 
 
-def _slugs(searcher):
-    """docnum -> slug, read once per index (a generation's Whoosh index never changes)."""
-    ix = getattr(searcher, "_ix", None)
-    table = getattr(ix, "_casebase_slugs", None)
-    if table is None:
-        table = {n: f["slug"] for n, f in searcher.reader().iter_docs()}
-        if ix is not None:
-            ix._casebase_slugs = table
-    return lambda docnum: table.get(docnum) or searcher.stored_fields(docnum)["slug"]
+def _exact_rows(index, plan: KeywordPlan, scores: np.ndarray) -> np.ndarray:
+    """Rows holding every literal and every quoted phrase word for word.
 
-
-def _idf(n: int, df: float) -> float:
-    return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-
-def _group_idf(searcher, group: TermGroup) -> float:
-    """Largest idf of the word's forms over the text fields (rarer words weigh more)."""
-    n = max(searcher.doc_count(), 1)
-    best = 0.0
-    for form in group.forms:
-        df = max(searcher.doc_frequency(f, form) for f in TEXT_FIELDS)
-        best = max(best, _idf(n, df))
-    return best or math.log(1 + n)
+    Single words are checked in the arrays; multi-word phrases in Whoosh, on the
+    EXACT_CHECK_LIMIT best-scoring cases that hold all their words.
+    """
+    singles = [g.word for g in plan.groups if g.literal]
+    singles += [p[0] for p in plan.phrases if len(p) == 1]
+    multi = [p for p in plan.phrases if len(p) > 1]
+    if not singles and not multi:
+        return np.empty(0, dtype=np.int64)
+    arrays = index.arrays
+    rows = None
+    for word in singles + [w for p in multi for w in p]:
+        held = arrays.holding(word)
+        rows = held if rows is None else np.intersect1d(rows, held, assume_unique=True)
+    if multi and rows.size:
+        rows = rows[np.argsort(-scores[rows], kind="stable")][:EXACT_CHECK_LIMIT]
+        slugs = [arrays.slugs[r] for r in rows.tolist()]
+        for words in multi:
+            held = index.phrases.holding(words, slugs)
+            slugs = [s for s in slugs if s in held]
+        rows = np.asarray(sorted(arrays.row_of[s] for s in slugs), dtype=np.int64)
+    return rows.astype(np.int64)

@@ -7,7 +7,7 @@ from indexer.concepts import LexiconError
 from indexer.concepts import load_lexicon
 from indexer.concepts import suggest_facets
 from indexer.concepts import tag_text
-from indexer.parse import load_vocabulary
+from indexer.vocabulary import load_vocabulary
 
 
 @pytest.fixture(scope="module")

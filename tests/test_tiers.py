@@ -2,9 +2,9 @@
 
 import pytest
 
+from evaluation.suites import load_cases_judged
+from evaluation.suites import load_no_answer
 from search.engine import run_search
-from search.eval_suites import load_cases_judged
-from search.eval_suites import load_no_answer
 from search.query import parse_query
 
 pytestmark = pytest.mark.model
