@@ -25,6 +25,8 @@
     empty: '请输入要搜索的内容',
     loading: '正在搜索…',
     none: '没有找到相关案例，换个说法试试（如“村部”“光伏”“土地流转”）',
+    noDirect: '案例库里还没有直接回答这个问题的案例，下面是可能相关的',
+    related: '可能相关',
     offline: '暂时无法连接“村案通”案例库。',
     fallback: '到“村案通”网站搜索',
     more: '在“村案通”查看更多案例 ›'
@@ -144,7 +146,23 @@
     var snippet = el('span', 'cbw-snippet');
     appendMarked(snippet, hit.snippet);
     li.appendChild(snippet);
+    var reasons = (hit.evidence && hit.evidence.reasons) || [];
+    for (var i = 0; i < reasons.length; i++) {
+      li.appendChild(el('span', 'cbw-why', reasons[i]));
+    }
     return li;
+  }
+
+  // Hits only near the query in meaning, in a collapsed list (open by a click, no script).
+  function renderRelated(opts, hits, count) {
+    var box = el('details', 'cbw-related');
+    box.appendChild(el('summary', 'cbw-related-title', TEXT.related + '（' + count + ' 篇）'));
+    var list = el('ol', 'cbw-hits');
+    for (var i = 0; i < hits.length; i++) {
+      list.appendChild(renderHit(opts, hits[i]));
+    }
+    box.appendChild(list);
+    return box;
   }
 
   function clear(node) {
@@ -241,15 +259,28 @@
   };
 
   Widget.prototype.show = function (body) {
-    var shown = body.hits.length;
-    if (!body.total) {
+    var direct = [];
+    var related = [];
+    for (var i = 0; i < body.hits.length; i++) {
+      (body.hits[i].tier === 'related' ? related : direct).push(body.hits[i]);
+    }
+    if (!body.total && !related.length) {
       this.say(TEXT.none);
       return;
     }
-    this.say('找到 ' + body.total + ' 篇相关案例' +
-      (body.total > shown ? '，显示前 ' + shown + ' 篇' : ''));
-    for (var i = 0; i < shown; i++) {
-      this.list.appendChild(renderHit(this.opts, body.hits[i]));
+    if (body.total) {
+      this.say('找到 ' + body.total + ' 篇直接相关的案例' +
+        (body.total > direct.length ? '，显示前 ' + direct.length + ' 篇' : ''));
+    } else {
+      this.say(TEXT.noDirect);
+    }
+    for (var j = 0; j < direct.length; j++) {
+      this.list.appendChild(renderHit(this.opts, direct[j]));
+    }
+    if (related.length) {
+      var item = el('li', 'cbw-hit cbw-hit-related');
+      item.appendChild(renderRelated(this.opts, related, body.related_total || related.length));
+      this.list.appendChild(item);
     }
   };
 

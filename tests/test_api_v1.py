@@ -290,7 +290,7 @@ def test_embed_page_without_script_and_with_highlighted_results(api):
     assert 'href="/cases/yangguang-solar" target="_top"' in html
     assert "长水村" not in html  # the default filter city=丁市 applies
     assert '<input type="hidden" name="city" value="丁市">' in html  # and survives a new search
-    assert "找到 1 篇相关案例" in html
+    assert "找到 1 篇直接相关的案例" in html
 
 
 def test_embed_page_bad_input_is_a_chinese_400_and_bad_options_fall_back(api):

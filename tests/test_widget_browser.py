@@ -87,7 +87,7 @@ def test_widget_searches_highlights_and_opens_a_case(world, context, tmp_path):
     search_in_widget(page, "光伏")
     page.locator(".cbw-hit").first.wait_for()
     status = page.locator(".cbw-status").text_content()
-    assert status.startswith("找到 ") and "篇相关案例" in status
+    assert status.startswith("找到 ") and "篇直接相关的案例" in status
     marks = page.evaluate("""() => Array.from(document.querySelector('.casebase-widget')
         .shadowRoot.querySelectorAll('.cbw-hit mark'), m => m.textContent)""")
     assert marks and all("光伏" in m for m in marks)
@@ -102,6 +102,28 @@ def test_widget_searches_highlights_and_opens_a_case(world, context, tmp_path):
     assert case.url == world.api + "/cases/yangguang-solar"
     assert "阳光村" in case.locator("h1").text_content()
     case.screenshot(path=tmp_path / "3-case-opened.png")
+
+
+def test_widget_says_when_nothing_answers_and_folds_related_hits(world, context, tmp_path):
+    page = context.new_page()
+    page.goto(world.host + "/widget.html")
+    search_in_widget(page, "区块链数字货币")
+    page.locator(".cbw-related").wait_for()
+    status = page.locator(".cbw-status").text_content()
+    assert status.startswith("案例库里还没有直接回答这个问题的案例")
+    related = page.locator("details.cbw-related")
+    assert related.get_attribute("open") is None  # collapsed until the reader opens it
+    assert not page.locator(".cbw-related .cbw-hit").first.is_visible()
+    page.locator(".cbw-related-title").click()
+    assert page.locator(".cbw-related .cbw-hit").first.is_visible()
+    page.screenshot(path=tmp_path / "widget-related.png", full_page=True)
+    frame_page = context.new_page()
+    frame_page.goto(world.host + "/iframe.html")
+    frame = frame_page.frame_locator("#cb")
+    frame.locator("input[name=q]").fill("区块链数字货币")
+    frame.locator("input[name=q]").press("Enter")
+    frame.locator("details.cbw-related").wait_for()
+    assert "还没有直接回答" in frame.locator(".cbw-status").text_content()
 
 
 def test_widget_is_keyboard_accessible(world, context, tmp_path):
@@ -131,7 +153,7 @@ def test_widget_options_filter_theme_and_target(world, context, tmp_path):
     page.locator(".cbw-hit").first.wait_for()
     titles = page.locator(".cbw-hit a.cbw-title").all_text_contents()
     assert len(titles) == 1 and "阳光村" in titles[0]
-    assert page.locator(".cbw-status").text_content() == "找到 1 篇相关案例"
+    assert page.locator(".cbw-status").text_content() == "找到 1 篇直接相关的案例"
     button_bg = page.locator(".cbw-button").evaluate("b => getComputedStyle(b).backgroundColor")
     assert button_bg == "rgb(18, 52, 86)"
     page.screenshot(path=tmp_path / "options.png", full_page=True)

@@ -130,7 +130,8 @@ def embed_page():
         args["per_page"] = [str(opts.per_page)]
         return redirect(url_for(".embed_page", **args))
     context = {"opts": opts, "filters": default_filters(request.args), "query": "",
-               "hits": None, "total": 0, "errors": {}, "more_url": url_for("core.search_page")}
+               "hits": None, "total": 0, "related_total": 0, "errors": {},
+               "more_url": url_for("core.search_page")}
     status = 200
     if request.args.get("q", "").strip():
         try:
@@ -140,6 +141,7 @@ def embed_page():
             status = 400
         else:
             context.update(query=data["query"], hits=data["hits"], total=data["total"],
+                           related_total=data["related_total"],
                            more_url=url_for("core.search_page",
                                             **data["_query"].args(per_page=None)))
     resp = make_response(render_template("embed.html", **context), status)
