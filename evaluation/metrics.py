@@ -32,12 +32,42 @@ class Judged:
     name: str
     queries: dict[str, str]
     qrels: dict[str, dict[str, int]]
+    groups: dict[str, str] = field(default_factory=dict)  # query id -> group (kind of query)
 
     def split(self, half: str) -> Judged:
         """The odd- or even-numbered queries (by the number at the end of the id)."""
         want = 1 if half == "odd" else 0
-        keep = {q: t for q, t in self.queries.items() if _number(q) % 2 == want}
-        return Judged(f"{self.name}:{half}", keep, {q: self.qrels.get(q, {}) for q in keep})
+        return self._subset(f"{self.name}:{half}",
+                            [q for q in self.queries if _number(q) % 2 == want])
+
+    def group(self, name: str) -> Judged:
+        return self._subset(f"{self.name}[{name}]",
+                            [q for q in self.queries if self.groups.get(q) == name])
+
+    def group_names(self) -> list[str]:
+        """The groups, when there are at least two (one group says nothing apart)."""
+        names = sorted({self.groups[q] for q in self.queries if q in self.groups})
+        return names if len(names) > 1 else []
+
+    def versus_largest(self) -> tuple[str, Judged] | None:
+        """With three groups or more, the queries outside the largest one (rdq-C vs the rest)."""
+        names = self.group_names()
+        if len(names) < 3:
+            return None
+        largest = max(names, key=lambda g: sum(1 for q in self.queries if self.groups.get(q) == g))
+        label = f"非{largest}"
+        return label, self._subset(f"{self.name}[{label}]",
+                                   [q for q in self.queries if self.groups.get(q) != largest])
+
+    def _subset(self, name: str, keep: list[str]) -> Judged:
+        return Judged(name, {q: self.queries[q] for q in keep},
+                      {q: self.qrels.get(q, {}) for q in keep},
+                      {q: self.groups[q] for q in keep if q in self.groups})
+
+
+def id_group(qid: str) -> str:
+    """A query's group from its id: the letters before its number (rdq-C01 -> rdq-C)."""
+    return DIGITS_RE.sub("", qid) or qid
 
 
 def _number(qid: str) -> int:
@@ -52,6 +82,7 @@ class ModeResult:
     seconds: float
     queries: int
     halves: dict[str, dict[str, float]] = field(default_factory=dict)
+    groups: dict[str, dict[str, float]] = field(default_factory=dict)  # per kind of query
 
     @property
     def millis_per_query(self) -> float:
@@ -61,7 +92,9 @@ class ModeResult:
         return {"mode": self.mode, **{k: round(v, 4) for k, v in self.metrics.items()},
                 "seconds": round(self.seconds, 2), "ms_per_query": round(self.millis_per_query, 1),
                 "halves": {h: {k: round(v, 4) for k, v in m.items()}
-                           for h, m in self.halves.items()}}
+                           for h, m in self.halves.items()},
+                "groups": {g: {k: round(v, 4) for k, v in m.items()}
+                           for g, m in self.groups.items()}}
 
 
 def read_tsv(path: Path) -> list[list[str]]:
@@ -81,7 +114,8 @@ def load_tsv_set(corpus: Path, queries: Path, qrels: Path, name: str = "retrieva
         qid, pid, rel = row[0], row[1], int(row[-1])
         if rel > 0 and qid in texts:
             judged.setdefault(qid, {})[pid] = rel
-    return passages, Judged(name, {q: t for q, t in texts.items() if q in judged}, judged)
+    kept = {q: t for q, t in texts.items() if q in judged}
+    return passages, Judged(name, kept, judged, {q: id_group(q) for q in kept})
 
 
 def ndcg_at(ranked: list[str], rels: dict[str, int], k: int = 10) -> float:
@@ -117,6 +151,13 @@ def judge(mode: str, run: dict[str, list[str]], seconds: float, judged: Judged,
     result = ModeResult(mode, score_run(run, judged), seconds, len(judged.queries))
     if halves:
         result.halves = {h: score_run(run, judged.split(h)) for h in ("odd", "even")}
+    parts = [(g, judged.group(g)) for g in judged.group_names()]
+    parts += [judged.versus_largest()] if judged.versus_largest() else []
+    for group, part in parts:
+        result.groups[group] = score_run(run, part)
+        if halves:
+            result.halves.update({f"{group} {h}": score_run(run, part.split(h))
+                                  for h in ("odd", "even")})
     return result
 
 

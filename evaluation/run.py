@@ -27,6 +27,7 @@ from indexer.case import Source
 from indexer.models import create_schema
 from indexer.models import make_engine
 from search.engine import rank_cases
+from search.engine import run_search
 from search.generation import SearchService
 from search.query import MAX_QUERY_CHARS
 from search.query import QueryError
@@ -151,3 +152,23 @@ def evaluate_service(service: SearchService, judged: Judged, modes=MODES, baseli
         run, seconds = timed_run(judged, ranker(service, mode))
         results.append(judge(mode, run, seconds, judged, halves))
     return results
+
+
+def tier_rates(service: SearchService, judged: Judged, no_answer: list[str]) -> dict:
+    """How honest the tiers are (search/tiers.py): no-answer queries that still get a direct
+    hit, and answerable queries whose first relevant case is direct."""
+    def hits(text: str) -> list[dict]:
+        return run_search(service, parse_query({"q": text, "per_page": "50"})).hits
+
+    wrong = [q for q in no_answer if any(h["tier"] == "direct" for h in hits(q))]
+    missed = []
+    for qid, text in judged.queries.items():
+        first = next((h for h in hits(text) if judged.qrels[qid].get(h["id"])), None)
+        if first is None or first["tier"] != "direct":
+            missed.append(text)
+    answerable = max(len(judged.queries), 1)
+    return {"no_answer": len(no_answer), "no_answer_direct": len(wrong),
+            "no_answer_direct_share": round(len(wrong) / max(len(no_answer), 1), 4),
+            "no_answer_with_direct": wrong, "answerable": len(judged.queries),
+            "first_relevant_direct_share": round(1 - len(missed) / answerable, 4),
+            "first_relevant_not_direct": missed}

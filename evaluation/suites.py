@@ -23,6 +23,7 @@ from evaluation.run import MODES
 from evaluation.run import build_world
 from evaluation.run import evaluate_service
 from evaluation.run import passage_cases
+from evaluation.run import tier_rates
 from indexer.chunk import plain_text
 
 CASES_QUERIES = Path(__file__).parent / "data" / "eval_queries.yaml"
@@ -38,6 +39,7 @@ class SuiteReport:
     build_seconds: float
     embed_seconds: float
     results: list[ModeResult] = field(default_factory=list)
+    tiers: dict = field(default_factory=dict)  # evaluation.run.tier_rates, cases suite only
 
     def result(self, mode: str) -> ModeResult:
         return next(r for r in self.results if r.mode == mode)
@@ -46,7 +48,7 @@ class SuiteReport:
         return {"suite": self.suite, "queries": self.queries, "documents": self.documents,
                 "embedder": self.embedder, "build_seconds": round(self.build_seconds, 1),
                 "embed_seconds": round(self.embed_seconds, 1),
-                "results": [r.as_dict() for r in self.results]}
+                "results": [r.as_dict() for r in self.results], "tiers": self.tiers}
 
 
 def load_cases_judged(path: Path = CASES_QUERIES) -> Judged:
@@ -55,7 +57,8 @@ def load_cases_judged(path: Path = CASES_QUERIES) -> Judged:
     items = [it for it in items if it.get("relevant")]  # no-answer queries are scored apart
     queries = {f"q{i:03d}": str(it["query"]) for i, it in enumerate(items, 1)}
     qrels = {f"q{i:03d}": dict(it["relevant"]) for i, it in enumerate(items, 1)}
-    return Judged("cases", queries, qrels)
+    groups = {f"q{i:03d}": str(it.get("type", "other")) for i, it in enumerate(items, 1)}
+    return Judged("cases", queries, qrels, groups)
 
 
 def load_no_answer(path: Path = CASES_QUERIES) -> list[str]:
@@ -65,7 +68,8 @@ def load_no_answer(path: Path = CASES_QUERIES) -> list[str]:
 
 
 def _suite(name: str, judged: Judged, workdir: Path, embedder, modes, halves: bool,
-           cases_dir: Path | None = None, cases: dict | None = None) -> SuiteReport:
+           cases_dir: Path | None = None, cases: dict | None = None,
+           no_answer: list[str] | None = None) -> SuiteReport:
     world = build_world(workdir, embedder, cases_dir=cases_dir, cases=cases)
     world.engine.dispose()
     service, build = world.service, world.report
@@ -75,6 +79,8 @@ def _suite(name: str, judged: Judged, workdir: Path, embedder, modes, halves: bo
     report = SuiteReport(name, len(judged.queries), len(gen.catalog), embedder.name,
                          build.seconds, build.embed_seconds)
     report.results = evaluate_service(service, judged, modes, Bm25Baseline(docs), halves)
+    if no_answer is not None:
+        report.tiers = tier_rates(service, judged, no_answer)
     return report
 
 
@@ -90,7 +96,7 @@ def cases_suite(embedder, cases_dir: Path = ROOT / "cases", modes=MODES, halves:
                 queries: Path = CASES_QUERIES) -> SuiteReport:
     with tempfile.TemporaryDirectory(prefix="casebase-eval-") as tmp:
         return _suite("cases", load_cases_judged(queries), Path(tmp), embedder, modes, halves,
-                      cases_dir=Path(cases_dir))
+                      cases_dir=Path(cases_dir), no_answer=load_no_answer(queries))
 
 
 def profiles_suite(embedder, cases_dir: Path = ROOT / "cases") -> dict:
@@ -120,6 +126,19 @@ def format_report(report: SuiteReport) -> str:
         for r in report.results:
             if half in r.halves:
                 lines.append(_row(f"{r.mode} ({half})", r.halves[half]))
+    for group in (report.results[0].groups if report.results else {}):
+        lines.append(f"查询组 {group}：")
+        for r in report.results:
+            lines.append(_row(f"  {r.mode}", r.groups[group]))
+            for half in ("odd", "even"):
+                if f"{group} {half}" in r.halves:
+                    lines.append(_row(f"  {r.mode} ({half})", r.halves[f"{group} {half}"]))
+    if report.tiers:
+        t = report.tiers
+        lines.append(f"分层（混合检索）：无答案查询 {t['no_answer']} 条，其中有“直接相关”结果的 "
+                     f"{t['no_answer_direct']} 条（{t['no_answer_direct_share']:.1%}）；"
+                     f"有答案查询 {t['answerable']} 条，首个相关案例属于“直接相关”的占 "
+                     f"{t['first_relevant_direct_share']:.1%}")
     return "\n".join(lines)
 
 

@@ -165,3 +165,29 @@ def test_synthetic_library_is_valid_and_deterministic(tmp_path):
     village = load_case(paths[3]).region.village
     assert ranker(world.service, "hybrid")(village)[0] == load_case(paths[3]).slug
     world.engine.dispose()
+
+
+def test_groups_are_reported_apart_with_the_rest_of_the_largest():
+    queries = {"rdq-C01": "", "rdq-C02": "", "rdq-C03": "", "rdq-K01": "", "rdq-N02": ""}
+    qrels = {q: {"a": 1} for q in queries}
+    from evaluation.metrics import id_group
+    from evaluation.metrics import judge
+
+    judged = Judged("t", queries, qrels, {q: id_group(q) for q in queries})
+    assert judged.group_names() == ["rdq-C", "rdq-K", "rdq-N"]
+    run = {"rdq-C01": ["a"], "rdq-C02": ["a"], "rdq-C03": ["a"], "rdq-K01": ["x"]}
+    result = judge("hybrid", run, 0.0, judged, halves=True)
+    assert result.groups["rdq-C"]["ndcg@10"] == pytest.approx(1.0)
+    assert result.groups["非rdq-C"]["ndcg@10"] == pytest.approx(0.0)
+    assert result.halves["rdq-C odd"]["ndcg@10"] == pytest.approx(1.0)
+    single = Judged("t", {"q1": "", "q2": ""}, {"q1": {}, "q2": {}}, {"q1": "a", "q2": "a"})
+    assert single.group_names() == []
+
+
+def test_cases_file_keeps_no_answer_queries_apart():
+    from evaluation.suites import load_no_answer
+
+    judged = load_cases_judged()
+    no_answer = load_no_answer()
+    assert len(no_answer) >= 20 and not set(no_answer) & set(judged.queries.values())
+    assert "colloquial" in judged.group_names() and "no-answer" not in judged.group_names()
