@@ -30,6 +30,7 @@ from recommend.fit import FIT_PARTS
 from recommend.fit import jobs_reasons
 from recommend.profile import VillageProfile
 from recommend.reasons import meaning_scores
+from recommend.reasons import meaning_standouts
 from recommend.reasons import word_scores
 from search.generation import SearchService
 
@@ -59,7 +60,8 @@ KIND_PRIOR_WITH_CONDITIONS = {"case": 1.0, "practice": 0.7, "overview": 0.6}
 CONDITION_FIELDS = ("terrain", "resources", "industries", "income_wan", "land_mu")
 KIND_CAUTIONS = {"practice": "这是全市层面的工作做法，不是单个村的案例",
                  "overview": "这是全市综述，不是单个村的案例"}
-MEANING_REASON_MIN = 0.6  # normalised meaning above which "内容相近" is given as a reason
+# Given only to entries whose meaning stands out from the library (recommend/reasons.py).
+MEANING_REASON = "案例讲的情况和您填写的村情、目标特别接近（比库里其他案例明显更近）"
 VARIETY_PENALTY = 0.15  # MMR: subtracted x the Jaccard overlap of models with a pick above
 TOP_N = 5
 MAX_SAME_MODEL_IN_TOP = 3  # of the top five, at most this many share one business model
@@ -91,6 +93,7 @@ class Evidence:
     words: dict[str, tuple[float, list[str]]]  # slug -> (score, goal words it holds)
     meaning: dict[str, tuple[float, float]]  # slug -> (normalised, cosine)
     prior: dict[str, float]  # kind -> multiplier
+    standouts: set[str] = field(default_factory=set)  # meaning sets these apart (a reason)
 
 
 def has_conditions(profile: VillageProfile) -> bool:
@@ -113,10 +116,10 @@ def score_case(profile: VillageProfile, case: Case, ev: Evidence, explain: bool 
         if matched and explain:
             rec.reasons.append(f"与目标相关：{'、'.join(matched[:8])}")
     if ev.meaning:
-        norm, cosine = ev.meaning.get(case.slug, (0.0, 0.0))
+        norm, _ = ev.meaning.get(case.slug, (0.0, 0.0))
         rec.components["meaning"] = norm
-        if norm >= MEANING_REASON_MIN and explain:
-            rec.reasons.append(f"内容与村情描述相近（相似度 {cosine:.2f}）")
+        if case.slug in ev.standouts and explain:
+            rec.reasons.append(MEANING_REASON)
     total = sum(WEIGHTS[k] for k in rec.components)
     mean = sum(WEIGHTS[k] * v for k, v in rec.components.items()) / total if total else 0.0
     rec.score = mean * ev.prior.get(case.kind, 1.0)
@@ -160,6 +163,17 @@ def diversify(ranked: list[Recommendation], limit: int) -> list[Recommendation]:
             best.components["variety_penalty"] = penalty
         picked.append(best)
         left.remove((i, best))
+    return monotone(picked)
+
+
+def monotone(picked: list[Recommendation]) -> list[Recommendation]:
+    """Make the shown 匹配度 follow the order: an entry moved down for variety never shows
+    more than the one above it (the difference is kept as its variety penalty)."""
+    for above, rec in zip(picked, picked[1:], strict=False):
+        if rec.score > above.score:
+            rec.components["variety_penalty"] = round(
+                rec.components.get("variety_penalty", 0.0) + rec.score - above.score, 4)
+            rec.score = above.score
     return picked
 
 
@@ -168,9 +182,10 @@ def recommend(session: Session, service: SearchService, profile: VillageProfile,
     """The `limit` entries that fit `profile` best, each with reasons and cautions."""
     limit = max(1, min(limit, MAX_LIMIT))
     gen = service.generation()
-    ev = Evidence(word_scores(gen, profile.goals) if profile.goals else {},
-                  meaning_scores(service, gen, profile),
-                  KIND_PRIOR_WITH_CONDITIONS if has_conditions(profile) else KIND_PRIOR)
+    meaning = meaning_scores(service, gen, profile)
+    ev = Evidence(word_scores(gen, profile.goals) if profile.goals else {}, meaning,
+                  KIND_PRIOR_WITH_CONDITIONS if has_conditions(profile) else KIND_PRIOR,
+                  meaning_standouts(meaning))
     text = [s for s, _ in sorted(ev.words.items(), key=lambda kv: -kv[1][0])[:TEXT_CANDIDATES]]
     text += sorted(ev.meaning, key=lambda s: -ev.meaning[s][0])[:TEXT_CANDIDATES]
     slugs = [s for s in candidate_slugs(session, profile, text, len(gen.catalog), kinds)

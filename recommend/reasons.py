@@ -77,3 +77,23 @@ def meaning_scores(service: SearchService, gen: Generation, profile: VillageProf
     spread = high - low
     return {s: ((float(c) - low) / spread if spread > 0 else 0.0, float(c))
             for s, c in zip(gen.slugs, best, strict=True)}
+
+
+MEANING_STANDOUT_Z = 1.5  # standard deviations above the library's mean cosine
+MEANING_STANDOUT_TOP = 3
+
+
+def meaning_standouts(meaning: dict[str, tuple[float, float]]) -> set[str]:
+    """Entries whose text is clearly closer to the profile than the rest of the library.
+
+    e5 cosines bunch (0.90-0.91 for most entries), so a cosine printed on every result says
+    nothing; only an entry well above the library's mean earns a meaning reason.
+    """
+    if len(meaning) < 3:
+        return set()
+    cosines = np.array([c for _, c in meaning.values()], dtype=np.float64)
+    mean, std = float(cosines.mean()), float(cosines.std())
+    if std <= 0:
+        return set()
+    ranked = sorted(meaning, key=lambda s: -meaning[s][1])[:MEANING_STANDOUT_TOP]
+    return {s for s in ranked if (meaning[s][1] - mean) / std >= MEANING_STANDOUT_Z}

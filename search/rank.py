@@ -22,7 +22,11 @@ from search.concepts import ConceptEvidence
 from search.keyword import KeywordHit
 from search.vector import VectorHit
 
+METHOD = "convex"  # how fuse() combines the evidence: convex | rrf | combmnz
 RRF_K = 60
+RRF_KEYWORD = 1.0
+RRF_VECTOR = 1.0
+RRF_CONCEPT = 0.5
 KW_BASE = 0.35
 KW_SPAN = 0.1
 COVERAGE_BONUS = 0.2
@@ -94,14 +98,40 @@ def fuse(keyword: list[KeywordHit], vector: list[VectorHit], method: str = "adap
          concepts: dict[str, ConceptEvidence] | None = None) -> list[Hit]:
     """One ranking of every case either list found, best first."""
     hits = merge(keyword, vector, concepts)
+    method = METHOD if method == "adaptive" else method
     if method == "rrf":
-        for h in hits.values():
-            h.score = sum(1.0 / (RRF_K + r) for r in (h.keyword_rank, h.vector_rank) if r)
+        _rrf(hits)
+    elif method == "combmnz":
+        _combmnz(hits, keyword, vector)
     else:
         _weighted(hits, keyword, vector, keyword_weight)
         for h in hits.values():
             h.score += CONCEPT_WEIGHT * h.concept.score
     return sorted(hits.values(), key=lambda h: (not h.exact, -h.score, h.slug))
+
+
+def _rrf(hits: dict[str, Hit]) -> None:
+    """Weighted reciprocal-rank fusion of the keyword, meaning and concept rankings."""
+    by_concept = sorted((h for h in hits.values() if h.concept.score > 0),
+                        key=lambda h: -h.concept.score)
+    concept_rank = {h.slug: i for i, h in enumerate(by_concept, 1)}
+    for h in hits.values():
+        parts = [(RRF_KEYWORD, h.keyword_rank), (RRF_VECTOR, h.vector_rank),
+                 (RRF_CONCEPT, concept_rank.get(h.slug))]
+        h.score = sum(w / (RRF_K + r) for w, r in parts if r)
+
+
+def _combmnz(hits: dict[str, Hit], keyword: list[KeywordHit], vector: list[VectorHit]) -> None:
+    """CombMNZ: the sum of normalised scores times the number of sources that found the case."""
+    k_top = keyword[0].score if keyword else 1.0
+    v_scores = [v.score for v in vector]
+    v_top, v_low = (max(v_scores), min(v_scores)) if v_scores else (1.0, 0.0)
+    for h in hits.values():
+        parts = [(h.keyword_score or 0.0) / k_top if k_top > 0 else 0.0,
+                 (h.vector_score - v_low) / (v_top - v_low)
+                 if h.vector_score is not None and v_top > v_low else 0.0,
+                 CONCEPT_WEIGHT * h.concept.score]
+        h.score = sum(parts) * sum(1 for p in parts if p > 0)
 
 
 def query_keyword_weight(keyword: list[KeywordHit]) -> float:

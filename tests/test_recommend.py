@@ -312,3 +312,28 @@ def test_profile_describe_and_text():
                              goals="办培训")
     assert profile.describe() == "丘陵地形；资源：红色资源；集体经济年收入约5万元"
     assert profile.text().endswith("办培训")
+
+
+def test_shown_match_follows_the_order():
+    ranked = [Recommendation(f"same-{i}", "", "case", 0.9 - i / 100, models=("土地流转",))
+              for i in range(5)]
+    ranked += [Recommendation("other", "", "case", 0.86, models=("乡村旅游",))]
+    top = diversify(ranked, 6)
+    scores = [r.score for r in top]
+    assert scores == sorted(scores, reverse=True)
+    moved = next(r for r in top if r.components.get("variety_penalty"))
+    assert moved.slug.startswith("same-")
+
+
+@pytest.mark.model
+def test_meaning_is_a_reason_only_where_it_sets_a_case_apart(model_app):
+    from recommend.engine import MEANING_REASON
+
+    client = model_app.test_client()
+    for profile in (RED_VILLAGE, FARMLAND_VILLAGE):
+        hits = post(client, profile).get_json()["hits"]
+        scores = [h["score"] for h in hits]
+        assert scores == sorted(scores, reverse=True)
+        with_meaning = [h for h in hits if MEANING_REASON in h["reasons"]]
+        assert len(with_meaning) <= 3
+        assert all("相似度" not in r for h in hits for r in h["reasons"])
