@@ -85,18 +85,25 @@ def search(text: str, mode: str, limit: int, as_json: bool) -> None:
         raise click.ClickException(str(exc)) from None
     result = run_search(app.extensions["casesearch"], query, mode)
     if as_json:
-        click.echo(json.dumps({"query": text, "total": result.total, "hits": result.hits},
+        click.echo(json.dumps({"query": text, "total": result.total,
+                               "related_total": result.related_total, "hits": result.hits},
                               ensure_ascii=False, indent=2))
         return
-    click.echo(f"{query.describe()}：共 {result.total} 篇（{result.millis:.0f} 毫秒）")
+    click.echo(f"{query.describe()}：直接相关 {result.total} 篇，可能相关 {result.related_total} 篇"
+               f"（{result.millis:.0f} 毫秒）")
     for n in result.notices:
         click.echo(f"提示：{n}")
+    if not result.total and result.suggestions:
+        click.echo(f"没有直接回答的案例；可以换个说法：{'、'.join(result.suggestions)}")
     for i, hit in enumerate(result.hits, 1):
         ev = hit["evidence"]
         ranks = f"关键词#{ev['keyword_rank'] or '-'} 语义#{ev['vector_rank'] or '-'}"
-        click.echo(f"{i:>2}. {hit['title']}  [{hit['id']}]  {hit['score']:.3f}  {ranks}")
+        tier = "" if hit["tier"] == "direct" else "［可能相关］"
+        click.echo(f"{i:>2}. {tier}{hit['title']}  [{hit['id']}]  {hit['score']:.3f}  {ranks}")
         snippet = hit["snippet"].replace("<mark>", "【").replace("</mark>", "】")
         click.echo(f"    {hit['snippet_section']}：{snippet}")
+        for reason in ev.get("reasons", []):
+            click.echo(f"    {reason}")
 
 
 @click.command()
