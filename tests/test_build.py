@@ -133,3 +133,23 @@ def test_vectors_are_normalised_and_aligned(world):
     assert np.allclose(norms, 1.0, atol=1e-4)
     assert len(gen.chunk_texts) == gen.vectors.shape[0]
     assert set(gen.slugs) == set(gen.catalog)
+
+
+def test_cases_are_tagged_with_concepts_and_only_edits_are_re_tagged(world, monkeypatch):
+    app, cases = world
+    gen = app.extensions["casesearch"].generation()
+    assert gen.concepts["changshui-company"]["抛荒地"] >= 3  # its own facet value counts 3
+    assert gen.concepts["changshui-company"].get("土地流转")  # 流转 in its text
+    import indexer.build as build_module
+
+    tagged = []
+    real = build_module.case_concepts
+    monkeypatch.setattr(build_module, "case_concepts",
+                        lambda case, lexicon: tagged.append(case.slug) or real(case, lexicon))
+    path = cases / "huazhu-tea.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n茶叶通过直播带货销售。\n", "utf-8")
+    rebuild_with(app, app.extensions["casesearch"].embedder)
+    assert tagged == ["huazhu-tea"]
+    gen = app.extensions["casesearch"].generation()
+    assert gen.concepts["huazhu-tea"].get("电商")
+    assert gen.concepts["changshui-company"]["抛荒地"] >= 3  # carried over unchanged
