@@ -139,11 +139,11 @@ def keyword_hits(index, plan: KeywordPlan, limit: int | None = KEYWORD_LIMIT
         order = order[:limit]
     idf = {g.word: max(arrays.idf(f) for f in g.forms) for g in plan.groups}
     total_idf = sum(idf.values()) or 1.0
-    holding = {form: arrays.holding(form) for g in plan.groups for form in g.forms}
+    held = _held(arrays, [form for g in plan.groups for form in g.forms], order)
     exact_set = set(exact.tolist())
     hits = []
     for rank, row in enumerate(order.tolist(), 1):
-        forms = {f for f, rows in holding.items() if _has(rows, row)}
+        forms = {f for f, has in held.items() if has[rank - 1]}
         matched = {g.word for g in plan.groups if forms.intersection(g.forms)}
         hits.append(KeywordHit(
             slug=arrays.slugs[row], score=float(scores[row]), rank=rank, matched=matched | forms,
@@ -152,10 +152,14 @@ def keyword_hits(index, plan: KeywordPlan, limit: int | None = KEYWORD_LIMIT
     return hits
 
 
-def _has(rows: np.ndarray, row: int) -> bool:
-    """Whether sorted `rows` holds `row` (a binary search: posting rows are sorted)."""
-    at = int(np.searchsorted(rows, row))
-    return at < rows.size and int(rows[at]) == row
+def _held(arrays, forms: list[str], order: np.ndarray) -> dict[str, list[bool]]:
+    """For each query form, whether each of the `order` rows holds it (one mask per form)."""
+    out = {}
+    for form in dict.fromkeys(forms):
+        mask = np.zeros(arrays.n, dtype=bool)
+        mask[arrays.holding(form)] = True
+        out[form] = mask[order].tolist()
+    return out
 
 
 def _exact_rows(index, plan: KeywordPlan, scores: np.ndarray) -> np.ndarray:
