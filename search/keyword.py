@@ -1,4 +1,21 @@
-"""Keyword retrieval: Okapi BM25 over the generation's term arrays, phrases and literals first."""
+"""Keyword retrieval: Okapi BM25 over the generation's term arrays, phrases and literals first.
+
+Plain Okapi BM25 (k1 1.2, b 0.75, Lucene idf) over one bag of the analyzer's index-mode tokens
+of all four text fields; the query's words and their canonical synonyms each count once. No
+field weights, no coordination factor, no whole-query phrase bonus: each extra was measured on
+the odd-numbered queries of every set and none won on all of them (nDCG@10, keyword mode, one
+`casebase eval`-equivalent run per set, 2026-11-30; odd tunes, even reports):
+
+| set (queries)        | rank-bm25 odd/even | Okapi here odd/even | +coord 0.2 odd | title x2 odd |
+|----------------------|--------------------|---------------------|----------------|--------------|
+| retrieval-zh (300)   | 0.6536 / 0.6972    | 0.6871 / 0.7253     | 0.6906         | 0.6871       |
+| real-cases-dev (101) | 0.5364 / 0.4886    | 0.6165 / 0.5348     | 0.6178         | 0.6195       |
+| cases suite (73)     | 0.8964 / 0.8942    | 0.9094 / 0.9565     | 0.9022         | 0.9094       |
+
+Parameters tried on the odd halves (k1/b 1.5/0.75, 0.9/0.4, 1.2/0.5) each lost on at least one
+set. The old BM25F query over Whoosh (field boosts title 3, summary 2, traits 2, coordination,
+phrase boost) scored 0.727 / 0.524 / 0.923 on the whole sets.
+"""
 
 from __future__ import annotations
 
