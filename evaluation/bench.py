@@ -1,7 +1,8 @@
 """`casebase bench`: how fast the product builds and answers on a synthetic library of N cases.
 
 Every product figure sits next to a plain baseline measured in the same run: a stock Whoosh
-index (jieba words, BM25F, OR query) and a brute-force numpy dot product over the same vectors.
+index (jieba words, BM25F, OR query), bm25s over the same tokens the keyword search scores,
+and a brute-force numpy dot product over the same vectors.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ import shutil
 import time
 from pathlib import Path
 
+from evaluation.bench_setup import Bm25sBaseline
 from evaluation.bench_setup import PlainWhoosh
 from evaluation.bench_setup import brute_force_top
 from evaluation.bench_setup import percentiles
+from evaluation.bench_setup import query_tokens
 from evaluation.bench_setup import tree_bytes
 from evaluation.run import build_world
 from evaluation.synthetic import query_list
 from evaluation.synthetic import write_library
+from indexer import terms
 from indexer.build import build_index
 from search.engine import run_search
 from search.query import parse_query
@@ -97,6 +101,11 @@ def _latencies(service, cases_dir: Path) -> tuple[dict, dict]:
                 "plain_whoosh_build_s": plain.build_seconds,
                 "numpy_dot": percentiles(_time_each(
                     queries, lambda q: brute_force_top(gen.vectors, qvecs[q])))}
+    arrays = gen.keyword.arrays
+    fast = Bm25sBaseline.build(terms.read_table(gen.path), arrays.k1, arrays.b)
+    tokens = {q: query_tokens(q) for q in queries}
+    baseline["bm25s"] = percentiles(_time_each(queries, lambda q: fast.search(tokens[q])))
+    baseline["bm25s_build_s"] = fast.build_seconds
     return product, baseline
 
 
@@ -125,6 +134,8 @@ def format_report(r: dict) -> str:
     rows = [(m, r["latency_ms"][m]) for m in (*MODES, "query_embedding")]
     rows += [("基线 plain Whoosh", r["baseline_ms"]["plain_whoosh"]),
              ("基线 numpy 点积", r["baseline_ms"]["numpy_dot"])]
+    if "bm25s" in r["baseline_ms"]:
+        rows.append(("基线 bm25s（同词）", r["baseline_ms"]["bm25s"]))
     lines += [f"  {name:<20}{p['p50']:>8.1f}{p['p95']:>8.1f}{p['p99']:>8.1f}"
               for name, p in rows]
     d = r["disk_bytes"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from dataclasses import dataclass
+from functools import cached_property
 
 KINDS = ("case", "practice", "overview")
 KIND_LABELS = {"case": "村镇案例", "practice": "工作做法", "overview": "综述"}
@@ -119,9 +120,23 @@ class Case:
 
     def income_figures(self) -> list[Figure]:
         """Collective-income levels (metric `income`), oldest first."""
+        return list(self._income_levels)
+
+    # Cached per Case object (written to its __dict__, which a frozen dataclass allows and
+    # equality ignores): facets and result pages ask for these on every query.
+    @cached_property
+    def _income_levels(self) -> tuple[Figure, ...]:
         found = [f for f in self.figures if f.metric == "income"]
         # A figure without a year is the report's "now", so it sorts last.
-        return sorted(found, key=lambda f: f.year or 9999)
+        return tuple(sorted(found, key=lambda f: f.year or 9999))
+
+    @cached_property
+    def passages(self) -> tuple[tuple[str, str], ...]:
+        """(heading, text as a reader sees it) of the summary and of every section."""
+        from indexer.chunk import plain_text  # late: chunk imports this module
+
+        return (("摘要", self.summary),) + tuple(
+            (s.heading, plain_text(s.text)) for s in self.sections)
 
     def income_before_after(self) -> tuple[Figure | None, Figure | None]:
         """Return the earliest and the latest stated collective income, if two exist."""

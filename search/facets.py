@@ -61,15 +61,27 @@ def matches(case: Case, query: SearchQuery, skip: str | None = None) -> bool:
     return True
 
 
+def _facet_values(case: Case) -> dict:
+    """Every facet's values of the case, computed once per loaded case: a result set of
+    hundreds of cases is counted on every query. Kept in the frozen case's __dict__, which
+    its equality and serialisation ignore."""
+    cached = case.__dict__.get("_facet_values")
+    if cached is None:
+        cached = {f: tuple(case_values(case, f)) for f in FACET_ORDER if f != "income"}
+        case.__dict__["_facet_values"] = cached
+    return cached
+
+
 def facet_counts(cases: list[Case], query: SearchQuery) -> dict[str, dict]:
     """For each facet: its label and values with counts, selected values flagged."""
     out: dict[str, dict] = {}
+    unfiltered = not query.filters and query.income_min is None and query.income_max is None
     for facet in FACET_ORDER:
-        pool = [c for c in cases if matches(c, query, skip=facet)]
+        pool = cases if unfiltered else [c for c in cases if matches(c, query, skip=facet)]
         if facet == "income":
             out[facet] = _income_facet(pool, query)
             continue
-        counts = Counter(v for c in pool for v in case_values(c, facet))
+        counts = Counter(v for c in pool for v in _facet_values(c)[facet])
         chosen = set(query.filters.get(facet, ()))
         for value in chosen - set(counts):
             counts[value] = 0  # a chosen value stays visible (and removable) with 0

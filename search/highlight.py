@@ -11,7 +11,6 @@ from functools import lru_cache
 from html import escape
 
 from indexer.case import Case
-from indexer.chunk import plain_text
 from indexer.segment import analyze
 
 SNIPPET_CHARS = 120
@@ -88,7 +87,7 @@ def excerpt(text: str, words: set[str], width: int = SNIPPET_CHARS) -> str:
 
 
 def case_passages(case: Case) -> list[tuple[str, str]]:
-    return [("摘要", case.summary)] + [(s.heading, plain_text(s.text)) for s in case.sections]
+    return list(case.passages)
 
 
 def best_snippet(case: Case, words: set[str], fallback: tuple[str, str] | None = None) -> Snippet:

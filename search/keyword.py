@@ -1,4 +1,21 @@
-"""Keyword retrieval: Okapi BM25 over the generation's term arrays, phrases and literals first."""
+"""Keyword retrieval: Okapi BM25 over the generation's term arrays, phrases and literals first.
+
+Plain Okapi BM25 (k1 1.2, b 0.75, Lucene idf) over one bag of the analyzer's index-mode tokens
+of all four text fields; the query's words and their canonical synonyms each count once. No
+field weights, no coordination factor, no whole-query phrase bonus: each extra was measured on
+the odd-numbered queries of every set and none won on all of them (nDCG@10, keyword mode, one
+`casebase eval`-equivalent run per set, 2026-11-30; odd tunes, even reports):
+
+| set (queries)        | rank-bm25 odd/even | Okapi here odd/even | +coord 0.2 odd | title x2 odd |
+|----------------------|--------------------|---------------------|----------------|--------------|
+| retrieval-zh (300)   | 0.6536 / 0.6972    | 0.6871 / 0.7253     | 0.6906         | 0.6871       |
+| real-cases-dev (101) | 0.5364 / 0.4886    | 0.6165 / 0.5348     | 0.6178         | 0.6195       |
+| cases suite (73)     | 0.8964 / 0.8942    | 0.9094 / 0.9565     | 0.9022         | 0.9094       |
+
+Parameters tried on the odd halves (k1/b 1.5/0.75, 0.9/0.4, 1.2/0.5) each lost on at least one
+set. The old BM25F query over Whoosh (field boosts title 3, summary 2, traits 2, coordination,
+phrase boost) scored 0.727 / 0.524 / 0.923 on the whole sets.
+"""
 
 from __future__ import annotations
 
@@ -139,11 +156,11 @@ def keyword_hits(index, plan: KeywordPlan, limit: int | None = KEYWORD_LIMIT
         order = order[:limit]
     idf = {g.word: max(arrays.idf(f) for f in g.forms) for g in plan.groups}
     total_idf = sum(idf.values()) or 1.0
-    holding = {form: arrays.holding(form) for g in plan.groups for form in g.forms}
+    held = _held(arrays, [form for g in plan.groups for form in g.forms], order)
     exact_set = set(exact.tolist())
     hits = []
     for rank, row in enumerate(order.tolist(), 1):
-        forms = {f for f, rows in holding.items() if _has(rows, row)}
+        forms = {f for f, has in held.items() if has[rank - 1]}
         matched = {g.word for g in plan.groups if forms.intersection(g.forms)}
         hits.append(KeywordHit(
             slug=arrays.slugs[row], score=float(scores[row]), rank=rank, matched=matched | forms,
@@ -152,10 +169,14 @@ def keyword_hits(index, plan: KeywordPlan, limit: int | None = KEYWORD_LIMIT
     return hits
 
 
-def _has(rows: np.ndarray, row: int) -> bool:
-    """Whether sorted `rows` holds `row` (a binary search: posting rows are sorted)."""
-    at = int(np.searchsorted(rows, row))
-    return at < rows.size and int(rows[at]) == row
+def _held(arrays, forms: list[str], order: np.ndarray) -> dict[str, list[bool]]:
+    """For each query form, whether each of the `order` rows holds it (one mask per form)."""
+    out = {}
+    for form in dict.fromkeys(forms):
+        mask = np.zeros(arrays.n, dtype=bool)
+        mask[arrays.holding(form)] = True
+        out[form] = mask[order].tolist()
+    return out
 
 
 def _exact_rows(index, plan: KeywordPlan, scores: np.ndarray) -> np.ndarray:
