@@ -391,9 +391,9 @@ class _Checker:
             return []
         out = []
         for key, sentence in mapping.items():
-            where = f"evidence.{name}.{_short.repr(key)}"
+            where = f"evidence.{name}.{str(key)[:60]}"
             if key not in values:  # stale evidence would vouch for a value the case dropped
-                self.fail(where, f"“{_short.repr(key)}”不是本案例 {name} 中的值")
+                self.fail(where, f"“{str(key)[:60]}”不是本案例 {name} 中的值")
                 continue
             quote = self.quote(where, sentence)
             if quote:
