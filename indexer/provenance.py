@@ -157,3 +157,4 @@ def _number_in(form: str, text: str) -> bool:
         digits = "零一二两三四五六七八九十百千"
         pattern = rf"(?<![{digits}]){re.escape(form)}(?![{digits}])"
     return re.search(pattern, text) is not None
+

@@ -258,8 +258,7 @@ def test_cli_recommend(shipped_app, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["hits"][0]["id"] == "changhu-company"
     text = CliRunner().invoke(cli.main, ["recommend", "--profile", str(path)]).output
-    assert "为何适合：同样拥有抛荒地
-" in text
+    assert "为何适合：同样拥有抛荒地\n" in text
     path.write_text("resources: [金矿]\n", encoding="utf-8")
     bad = CliRunner().invoke(cli.main, ["recommend", "--profile", str(path)])
     assert bad.exit_code != 0 and "不在可选范围内" in bad.output
