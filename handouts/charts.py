@@ -45,6 +45,7 @@ class Chart:
     bars: tuple[Bar, ...]
     notes: tuple[str, ...] = ()
     rows: tuple[IncomeRow, ...] = field(default=(), compare=False)
+    width: float = 6.4  # inches at 72 dpi; a page scales the SVG to its box
 
     @property
     def description(self) -> str:
@@ -65,14 +66,15 @@ def income_chart(cases: list[dict], key: str = "income") -> Chart | None:
     if not any(r.bars for r in rows):
         return None
     bars = tuple(b for r in rows for b in r.bars)
-    notes = tuple(r.note for r in rows if r.note)
+    # what the bars mean in words (增加45万元，为2020年的10倍), and what could not be drawn
+    notes = tuple(r.note or f"{r.name}：{r.change}" for r in rows if r.note or r.before)
     return Chart(key, "村级集体经济收入（万元）", "万元", bars, notes, rows)
 
 
 def count_chart(key: str, title: str, counts: list[tuple[str, int]]) -> Chart | None:
     """Horizontal bars of how many cases have each value (home page overview)."""
     bars = tuple(Bar("", label, float(n), f"{n}篇", "count") for label, n in counts)
-    return Chart(key, title, "篇", bars) if bars else None
+    return Chart(key, title, "篇", bars, width=4.8) if bars else None
 
 
 def _render_svg(chart: Chart) -> str:
@@ -83,8 +85,26 @@ def _render_svg(chart: Chart) -> str:
     raw = re.sub(r'<svg ([^>]*?)width="[\d.]+pt" height="[\d.]+pt"', named, raw, count=1)
     raw = re.sub(r"\s*<metadata>.*?</metadata>", "", raw, count=1, flags=re.S)
     raw = re.sub(r"font-family: [^;\"]*", f"font-family: {SVG_FONTS}", raw)
+    # The site's Content-Security-Policy (style-src 'self') ignores inline styles, which would
+    # paint every shape black; SVG presentation attributes say the same and are allowed.
+    raw = re.sub(r"\s*<defs>\s*<style[^>]*>[^<]*</style>\s*</defs>", "", raw, count=1)
+    raw = _STYLE_RE.sub(_style_to_attributes, raw)
+    # Inline in HTML the parser supplies the SVG namespace; the URIs would only look like links.
+    raw = re.sub(r' (xmlns(:xlink)?|version)="[^"]*"', "", raw[: raw.index(">")]) + raw[
+        raw.index(">"):]
+    raw = raw.replace("xlink:href=", "href=")
+    # ids (figure_1, clip paths, markers) must stay unique when a page holds several charts
+    raw = re.sub(r'( id="|url\(#|href="#)', rf"\g<1>{chart.key}-", raw)
     title = f'<title id="{chart.key}-desc">{_escape(chart.description)}</title>'
     return raw.replace(">", ">" + title, 1)
+
+
+_STYLE_RE = re.compile(r' style="([^"]*)"')
+
+
+def _style_to_attributes(match: re.Match) -> str:
+    pairs = (part.split(":", 1) for part in match.group(1).split(";") if ":" in part)
+    return "".join(f' {k.strip()}="{v.strip()}"' for k, v in pairs)
 
 
 def _escape(text: str) -> str:
@@ -101,7 +121,7 @@ def _render(chart: Chart, fmt: str, dpi: int) -> bytes:
     with _LOCK, matplotlib.rc_context(_style()):
         groups = len({b.group for b in chart.bars})
         height = 0.9 + 0.34 * len(chart.bars) + 0.17 * (groups - 1) + 0.2 * len(chart.notes)
-        fig = Figure(figsize=(6.4, height),
+        fig = Figure(figsize=(chart.width, height),
                      layout="constrained")
         _draw(fig.add_subplot(), chart)
         out = io.BytesIO()
@@ -127,6 +147,8 @@ def _style() -> dict:
 
 def _draw(ax, chart: Chart) -> None:
     """Horizontal bars, top to bottom in reading order, each labelled with the source's text."""
+    from matplotlib.ticker import MaxNLocator
+
     ys, y = [], 0.0
     for i, bar in enumerate(chart.bars):  # a half-bar gap between cases
         y -= 1.0 if i == 0 or bar.group == chart.bars[i - 1].group else 1.5
@@ -139,6 +161,8 @@ def _draw(ax, chart: Chart) -> None:
     for y, bar in zip(ys, chart.bars, strict=True):
         ax.text(bar.value + top * 0.01, y, bar.text, va="center", fontsize=9)
     ax.set_xlim(0, top * 1.25)  # room for the value labels
+    if chart.unit == "篇":
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(chart.title, loc="left", fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(axis="y", length=0)
@@ -153,12 +177,13 @@ def chart_dict(chart: Chart | None) -> dict | None:
     rows = [{k: v for k, v in asdict(r).items() if k != "bars"} for r in chart.rows]
     return {"key": chart.key, "title": chart.title, "unit": chart.unit,
             "description": chart.description, "bars": [asdict(b) for b in chart.bars],
-            "notes": list(chart.notes), "rows": rows}
+            "notes": list(chart.notes), "rows": rows, "width": chart.width}
 
 
 def chart_from_dict(data: dict) -> Chart:
     return Chart(data["key"], data["title"], data["unit"],
-                 tuple(Bar(**b) for b in data["bars"]), tuple(data.get("notes", ())))
+                 tuple(Bar(**b) for b in data["bars"]), tuple(data.get("notes", ())),
+                 width=data.get("width", 6.4))
 
 
 def chart_svg(data: dict | None) -> str:

@@ -58,6 +58,8 @@ def test_svg_keeps_text_and_is_labelled_and_escaped():
     texts = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
     assert "5万元" in texts and "50万元" in texts and "2020年" in texts and "报告时" in texts
     assert "WenQuanYi Micro Hei" in svg
+    # the site's CSP (style-src 'self') drops inline styles: colours must be attributes
+    assert " style=" not in svg and "<style" not in svg and 'fill="#8e1515"' in svg
     png = chart.png()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
 
