@@ -126,3 +126,18 @@ def test_parser_rejects_malformed_provenance(extra, field):
     with pytest.raises(CaseFormatError) as info:
         parse_case_text(FRONT.format(extra=extra), "tiny.md", load_vocabulary())
     assert field in {p.field for p in info.value.problems}
+
+
+def test_cli_check_reports_provenance_problems():
+    from click.testing import CliRunner
+
+    import cli
+
+    sources = ["--source", str(SOURCE)] if SOURCE.is_file() else []
+    good = CliRunner().invoke(cli.main, ["check", str(SHIPPED), "--provenance", *sources])
+    assert good.exit_code == 0, good.output
+    bad = CliRunner().invoke(cli.main, ["check", str(BROKEN.parent), "--provenance"])
+    assert bad.exit_code == 1
+    assert "“种植”" in bad.output and "中共**市委组织部" in bad.output
+    plain = CliRunner().invoke(cli.main, ["check", str(BROKEN.parent)])  # format only
+    assert plain.exit_code == 0, plain.output
