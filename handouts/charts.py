@@ -68,7 +68,9 @@ def income_chart(cases: list[dict], key: str = "income") -> Chart | None:
     bars = tuple(b for r in rows for b in r.bars)
     # what the bars mean in words (增加45万元，为2020年的10倍), and what could not be drawn
     notes = tuple(r.note or f"{r.name}：{r.change}" for r in rows if r.note or r.before)
-    return Chart(key, "村级集体经济收入（万元）", "万元", bars, notes, rows)
+    # one case: narrow, so a phone shows its labels at reading size; several: room for names
+    width = 4.8 if len(rows) == 1 else 6.4
+    return Chart(key, "村级集体经济收入（万元）", "万元", bars, notes, rows, width=width)
 
 
 def count_chart(key: str, title: str, counts: list[tuple[str, int]]) -> Chart | None:
@@ -156,7 +158,9 @@ def _draw(ax, chart: Chart) -> None:
     colours = [{"before": BEFORE, "after": AFTER, "increase": INCREASE}.get(b.kind, AFTER)
                for b in chart.bars]
     ax.barh(ys, [b.value for b in chart.bars], color=colours, height=0.62)
-    ax.set_yticks(ys, [f"{b.group} {b.label}".strip() for b in chart.bars])
+    one_case = len({b.group for b in chart.bars}) == 1  # the title is the case's own page
+    ax.set_yticks(ys, [b.label if one_case else f"{b.group} {b.label}".strip()
+                       for b in chart.bars])
     top = max((b.value for b in chart.bars), default=1) or 1
     for y, bar in zip(ys, chart.bars, strict=True):
         ax.text(bar.value + top * 0.01, y, bar.text, va="center", fontsize=9)

@@ -22,9 +22,9 @@ FIGURES = {
 }
 # What each case's income chart says, read back from its SVG text in the PDF.
 CHART_TEXT = {
-    "shaoyuan-training-centre": ["**村增加额", "100万余元"],
-    "yintian-industrial-park": ["银田村增加额", "近20万元"],
-    "changhu-company": ["长湖村2020年", "长湖村报告时", "增加45万元，为2020年的10倍"],
+    "shaoyuan-training-centre": ["增加额", "100万余元"],
+    "yintian-industrial-park": ["增加额", "近20万元"],
+    "changhu-company": ["2020年", "报告时", "长湖村：增加45万元，为2020年的10倍"],
 }
 
 
