@@ -19,7 +19,7 @@ NOW = "报告时"
 @dataclass(frozen=True)
 class Bar:
     group: str  # the case's short name; empty for a one-series chart
-    label: str  # 2020年, 报告时, 增加额
+    label: str  # 2020年, 报告时, 增收
     value: float
     text: str  # the value as the source writes it: 100万余元, 近20万元
     kind: str  # before, after, increase, count
@@ -73,8 +73,8 @@ def income_row(case: dict) -> IncomeRow | None:
                          f"{_text(after)}（{_when(after)}）", _change(before, after), bars)
     if increase:
         f = increase[0]
-        bar = Bar(name, "增加额", f["value"], _text(f), "increase")
-        return IncomeRow(_case_id(case), name, "", "", f"增加{_text(f)}", (bar,))
+        bar = Bar(name, "增收", f["value"], _text(f), "increase")
+        return IncomeRow(_case_id(case), name, "", "", f"增收{_text(f)}", (bar,))
     if growth:
         f = growth[0]
         change = f"{f['label']}{_text(f)}"

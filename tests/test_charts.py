@@ -39,7 +39,7 @@ def test_income_row_never_invents_an_amount():
                                     label="村级集体经济较2019年增长")]))
     assert growth.bars == () and "48%" in growth.note
     increase = income_row(_case([_fig(20, "income_increase", approx="近")]))
-    assert [(b.label, b.text) for b in increase.bars] == [("增加额", "近20万元")]
+    assert [(b.label, b.text) for b in increase.bars] == [("增收", "近20万元")]
     # an overview's levels are different villages, not one village's before and after
     overview = _case([_fig(63.5, "income", 2022), _fig(1000, "income", approx="超过")],
                      kind="overview")

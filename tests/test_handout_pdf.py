@@ -22,8 +22,8 @@ FIGURES = {
 }
 # What each case's income chart says, read back from its SVG text in the PDF.
 CHART_TEXT = {
-    "shaoyuan-training-centre": ["增加额", "100万余元"],
-    "yintian-industrial-park": ["增加额", "近20万元"],
+    "shaoyuan-training-centre": ["增收", "100万余元"],
+    "yintian-industrial-park": ["增收", "近20万元"],
     "changhu-company": ["2020年", "报告时", "长湖村：增加45万元，为2020年的10倍"],
 }
 
