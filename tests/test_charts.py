@@ -137,3 +137,32 @@ def test_handouts_carry_the_chart(shipped_client, path):
         assert html.count('<section class="figure-sources">') == 3
         # 长湖村's three figures share one sentence: it is printed once
         assert html.count("吸纳30余农户就业、提供技术支持") == 1
+
+
+@pytest.mark.browser
+def test_chart_draws_in_chromium_under_the_sites_csp(shipped_app):
+    """The case page's chart paints its colours (inline styles would be dropped by the CSP and
+    every shape drawn black) and its Chinese labels take up room (no missing-glyph boxes)."""
+    from browser_support import launch_chromium
+    from browser_support import live_server
+    from PIL import Image
+
+    with live_server(shipped_app) as base, launch_chromium() as browser:
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        errors = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(f"{base}/cases/changhu-company", wait_until="load")
+        svg = page.locator("figure.chart-figure svg.chart")
+        box = svg.bounding_box()
+        png = svg.screenshot()
+        label_width = page.evaluate(
+            "() => [...document.querySelectorAll('svg.chart text')]"
+            ".find(t => t.textContent === '报告时').getComputedTextLength()")
+    assert [e for e in errors if "Refused" in e or "Content Security Policy" in e] == []
+    assert box["width"] > 300 and box["height"] > 100
+    pixels = list(Image.open(BytesIO(png)).convert("RGB").get_flattened_data())
+    red = sum(1 for r, g, b in pixels if abs(r - 0x8E) < 12 and g < 40 and b < 40)
+    black = sum(1 for r, g, b in pixels if r < 30 and g < 30 and b < 30)
+    assert red > 500  # the 50万元 bar in the site's red
+    assert black < len(pixels) * 0.05
+    assert label_width > 20  # three Chinese characters at 10px, rendered with a real font
