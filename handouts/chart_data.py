@@ -9,6 +9,7 @@ drawn as one village's before and after.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from indexer.case import format_figure
@@ -36,6 +37,8 @@ class IncomeRow:
     change: str  # 增加45万元，为2020年的10倍 / 增长近20万元 / 较2019年增长48%
     bars: tuple[Bar, ...]
     note: str = ""
+    growth_pct: float | None = None  # a stated growth rate, when no amounts are
+    growth_base: str = ""  # the year it is measured from, as the label words it: 2019年
 
 
 def short_name(title: str) -> str:
@@ -78,8 +81,10 @@ def income_row(case: dict) -> IncomeRow | None:
     if growth:
         f = growth[0]
         change = f"{f['label']}{_text(f)}"
+        base = re.search(r"(?:19|20)\d\d年", f["label"])
         return IncomeRow(_case_id(case), name, "", "", change, (),
-                         note=f"{name}：{change}（来源未给金额，不画柱）")
+                         note=f"{name}：{change}（来源未给金额，不画柱）",
+                         growth_pct=f["value"], growth_base=base.group(0) if base else "")
     return None
 
 

@@ -63,6 +63,8 @@ class Chart:
 def income_chart(cases: list[dict], key: str = "income") -> Chart | None:
     """Before/after income of 1–4 cases on one scale, or None when no case states an amount."""
     rows = tuple(r for r in (income_row(c) for c in cases) if r is not None)
+    if len(rows) == 1 and not rows[0].bars:
+        return growth_chart(rows[0], key)
     if not any(r.bars for r in rows):
         return None
     bars = tuple(b for r in rows for b in r.bars)
@@ -71,6 +73,21 @@ def income_chart(cases: list[dict], key: str = "income") -> Chart | None:
     # one case: narrow, so a phone shows its labels at reading size; several: room for names
     width = 4.8 if len(rows) == 1 else 6.4
     return Chart(key, "村级集体经济收入（万元）", "万元", bars, notes, rows, width=width)
+
+
+def growth_chart(row: IncomeRow, key: str) -> Chart | None:
+    """A growth rate without amounts (较2019年增长48%) as an index: the base year is 100.
+
+    Only on the case's own page: an index cannot share a 万元 scale with other cases.
+    """
+    if row.growth_pct is None or not row.growth_base:
+        return None
+    base, now = row.growth_base, 100 + row.growth_pct
+    bars = (Bar(row.name, base, 100.0, "100", "before"),
+            Bar(row.name, "报告时", now, f"{now:g}", "after"))
+    notes = (row.change, f"来源只给增长率，没有金额：以{base}为100")
+    return Chart(key, f"村级集体经济（指数，{base}=100）", "指数", bars, notes, (row,),
+                 width=4.8)
 
 
 def count_chart(key: str, title: str, counts: list[tuple[str, int]]) -> Chart | None:

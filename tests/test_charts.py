@@ -38,6 +38,13 @@ def test_income_row_never_invents_an_amount():
     growth = income_row(_case([_fig(48, "income_growth_pct", unit="%",
                                     label="村级集体经济较2019年增长")]))
     assert growth.bars == () and "48%" in growth.note
+    index = income_chart([growth_case := _case([_fig(48, "income_growth_pct", unit="%",
+                                                   label="村级集体经济较2019年增长")])])
+    assert [(b.label, b.value) for b in index.bars] == [("2019年", 100), ("报告时", 148)]
+    assert index.title == "村级集体经济（指数，2019年=100）" and "没有金额" in index.description
+    # in a comparison an index cannot share the 万元 scale: it stays a note
+    both = income_chart([growth_case, _case([_fig(5, "income", 2020), _fig(50, "income")])])
+    assert [b.value for b in both.bars] == [5, 50] and any("48%" in n for n in both.notes)
     increase = income_row(_case([_fig(20, "income_increase", approx="近")]))
     assert [(b.label, b.text) for b in increase.bars] == [("增收", "近20万元")]
     # an overview's levels are different villages, not one village's before and after
@@ -85,6 +92,14 @@ def test_case_page_shows_chart_table_and_source_sentences(shipped_client):
     assert data["evidence"]["models"]["土地流转"].startswith("比如，长湖村通过流转抛荒土地")
     assert [b["value"] for b in data["income_chart"]["bars"]] == [5, 50]
     assert "<svg" not in str(data)  # the JSON twin carries numbers, not markup
+
+
+def test_growth_rate_only_case_gets_an_index_chart(shipped_client):
+    data = shipped_client.get("/api/cases/shaoyang-mineral-water-solar").get_json()
+    chart = data["income_chart"]
+    assert [(b["label"], b["value"]) for b in chart["bars"]] == [("2019年", 100), ("报告时", 148)]
+    html = shipped_client.get("/cases/shaoyang-mineral-water-solar").get_data(as_text=True)
+    assert html.count("<svg") == 1 and "2019年=100" in html
 
 
 def test_case_without_amounts_has_no_chart(shipped_client):
