@@ -1,0 +1,78 @@
+"""Facet values a text speaks of, each with the sentence that names it.
+
+Two matchers: the vocabulary itself with its synonym groups (indexer/data/synonyms.txt), and the
+concept lexicon's report wordings (indexer/concepts.py, `term` entries only: a plain-words
+problem such as 荒着 is a query's need, not a fact the report states).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from importer.text import Sentence
+from importer.text import sentence_at
+
+FACETS = ("models", "industries", "resources")
+TERRAIN_WORDS = {"平原": "平原", "丘陵": "丘陵", "山区": "山区", "湖区": "湖区", "城郊": "城郊",
+                 "山村": "山区", "近郊": "城郊"}
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, set[str]]:
+    """Canonical word -> every word of its group (the canonical included)."""
+    from indexer.segment import synonym_groups
+
+    groups: dict[str, set[str]] = {}
+    for word, canon in synonym_groups().items():
+        groups.setdefault(canon, {canon}).add(word)
+    return groups
+
+
+def _aliases(value: str) -> set[str]:
+    for group in _synonyms().values():
+        if value in group:
+            return group | {value}
+    return {value}
+
+
+def _lexicon():
+    try:
+        from indexer.concepts import default_lexicon
+    except ImportError:  # the concept lexicon is optional: the vocabulary matcher still runs
+        return None
+    return default_lexicon()
+
+
+def suggest(text: str, spans: list[tuple[int, int]], sentences: list[Sentence],
+            vocab) -> dict[str, dict[str, str]]:
+    """facet -> value -> sentence, for words found inside the spans (the case's own text)."""
+    found: dict[str, dict[str, str]] = {f: {} for f in (*FACETS, "terrain")}
+
+    def note(facet: str, value: str, pos: int) -> None:
+        sentence = sentence_at(sentences, pos)
+        if sentence and value not in found[facet]:
+            found[facet][value] = sentence.text
+
+    for start, end in spans:
+        piece = text[start:end]
+        for facet in FACETS:
+            for value in sorted(getattr(vocab, facet)):
+                pos = _first(piece, _aliases(value))
+                if pos is not None:
+                    note(facet, value, start + pos)
+        for word, terrain in TERRAIN_WORDS.items():
+            if terrain in vocab.terrain and word in piece:
+                note("terrain", terrain, start + piece.index(word))
+        lexicon = _lexicon()
+        if lexicon is not None:
+            from indexer.concepts import tag_text
+
+            for m in tag_text(piece, lexicon):
+                if m.facet in FACETS and not m.need and m.concept in getattr(vocab, m.facet):
+                    note(m.facet, m.concept, start + m.start)
+    return found
+
+
+def _first(piece: str, words: set[str]) -> int | None:
+    hits = [piece.find(w) for w in words if w and w in piece]
+    return min(hits) if hits else None

@@ -1,0 +1,128 @@
+"""Readers for Word, PDF and saved web pages, each guarded against hostile files."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from importer.document import Document
+from importer.document import first_chinese_heading
+from importer.document import join_wrapped
+from importer.document import make_blocks
+from importer.model import ImportFailed
+
+MAX_UNZIPPED = 200 * 1024 * 1024  # a real report's XML is a few MB
+MAX_RATIO = 200  # XML compresses about 10:1; a bomb compresses 1000:1
+MAX_MEMBERS = 5000
+MAX_PAGES = 2000
+HEADING_STYLE_RE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
+SENTENCE_END = "。！？；：”）"
+ENUM_START_RE = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+[章节部分])")
+
+
+def check_zip(path: Path, name: str) -> None:
+    """Refuse a .docx that is not a zip, or whose members would inflate past the limits."""
+    bad = f"“{name}”不是有效的 Word（.docx）文件，可能已损坏或只是改了扩展名"
+    if not zipfile.is_zipfile(path):
+        raise ImportFailed(bad)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportFailed(bad) from exc
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    ratio_bad = any(i.file_size > 1_000_000 and i.file_size > MAX_RATIO * max(i.compress_size, 1)
+                    for i in infos)
+    if len(infos) > MAX_MEMBERS or total > MAX_UNZIPPED or ratio_bad or total > MAX_RATIO * packed:
+        raise ImportFailed(f"“{name}”解压后异常庞大（疑似压缩炸弹），已拒绝读取")
+    if "word/document.xml" not in {i.filename for i in infos}:
+        raise ImportFailed(bad)
+
+
+def read_docx(path: Path, name: str) -> Document:
+    """Paragraphs in order; Word's heading styles become heading levels; tables row by row."""
+    check_zip(path, name)
+    import docx
+    from lxml.etree import LxmlError
+
+    try:
+        document = docx.Document(str(path))
+        items = [(_docx_text(p), _docx_level(p)) for p in document.paragraphs]
+        for table in document.tables:
+            for row in table.rows:
+                cells = dict.fromkeys(c.text.strip() for c in row.cells if c.text.strip())
+                items.append(("　".join(cells), 0))
+    except (KeyError, ValueError, zipfile.BadZipFile, LxmlError) as exc:
+        raise ImportFailed(f"“{name}”这个 Word 文件已损坏，无法读取") from exc
+    blocks = make_blocks(items)
+    return Document(blocks, first_chinese_heading(blocks))
+
+
+def _docx_text(paragraph) -> str:
+    return paragraph.text
+
+
+def _docx_level(paragraph) -> int:
+    style = paragraph.style.name if paragraph.style is not None else ""
+    if style in ("Title", "标题"):
+        return 1
+    m = HEADING_STYLE_RE.match(style or "")
+    return min(int(m.group(1)), 6) if m else 0
+
+
+def read_pdf(path: Path, name: str) -> Document:
+    """Text layer only; lines are joined back into paragraphs at sentence ends."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+    from pypdf.errors import PyPdfError
+
+    encrypted = f"“{name}”是加密的 PDF，需要密码才能打开：请先取消加密或另存为不加密的 PDF 再上传"
+    corrupt = f"“{name}”这个 PDF 文件已损坏，无法读取"
+    if b"%PDF-" not in path.open("rb").read(1024):
+        raise ImportFailed(corrupt)
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ImportFailed(encrypted)
+        if len(reader.pages) > MAX_PAGES:
+            raise ImportFailed(f"“{name}”超过 {MAX_PAGES} 页，请拆分后再上传")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except DependencyError as exc:
+        raise ImportFailed(encrypted) from exc
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise ImportFailed(corrupt) from exc
+    text = "\n".join(pages)
+    if len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", text)) < 20:
+        raise ImportFailed(f"“{name}”没有文字层（可能是扫描件或图片）：请上传带文字的 PDF、"
+                           "Word 文件，或先做文字识别")
+    blocks = make_blocks([(p, 0) for p in _pdf_paragraphs(text.splitlines())])
+    return Document(blocks, None)
+
+
+def _pdf_paragraphs(lines: list[str]) -> list[str]:
+    """A short line that ends a sentence closes the paragraph (a full line was wrapped), and a
+    line starting 一、 or 第一章 opens one."""
+    lines = [x.strip() for x in lines if x.strip()]
+    width = max((len(x) for x in lines), default=0)
+    out: list[str] = []
+    para: list[str] = []
+    for line in lines:
+        if para and ENUM_START_RE.match(line):
+            out.append(join_wrapped(para))
+            para = []
+        para.append(line)
+        if line[-1] in SENTENCE_END and len(line) < 0.9 * width:
+            out.append(join_wrapped(para))
+            para = []
+    if para:
+        out.append(join_wrapped(para))
+    return out
+
+
+def read_html(raw: bytes, name: str) -> Document:
+    """The article's text without scripts, styles or forms: readability picks the main part."""
+    from importer.html import html_document
+
+    return html_document(raw, name)
