@@ -69,7 +69,7 @@ def _figure(text: str, m: re.Match, sentence_start: int) -> FoundFigure | None:
         return None  # 30-50万的村: a band named in a label, not a figure
     if (prev.isdigit() or prev == ".") or nxt == "+" or text[m.start() - 1:m.start()] == "+":
         return None
-    if m.group("tail") and text[m.end():m.end() + 1] == "的":
+    if m.group("tail") and re.match(r"的\d", text[m.end():m.end() + 2]):
         return None  # 100万元以上的2个: a threshold in a label; the count is the figure
     value = _number(m.group("num"))
     if value is None or (unit == "%" and m.group("num")[0] not in "0123456789"):
