@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -80,10 +81,11 @@ def read_pdf(path: Path, name: str) -> Document:
 
     encrypted = f"“{name}”是加密的 PDF，需要密码才能打开：请先取消加密或另存为不加密的 PDF 再上传"
     corrupt = f"“{name}”这个 PDF 文件已损坏，无法读取"
-    if b"%PDF-" not in path.open("rb").read(1024):
+    raw = path.read_bytes()  # the size was checked; pypdf then reads from memory
+    if b"%PDF-" not in raw[:1024]:
         raise ImportFailed(corrupt)
     try:
-        reader = PdfReader(str(path))
+        reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted and not reader.decrypt(""):
             raise ImportFailed(encrypted)
         if len(reader.pages) > MAX_PAGES:

@@ -28,7 +28,7 @@ def read_document(path: Path, name: str, max_bytes: int) -> Document:
     """
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise ImportFailed(_unknown_type(suffix))
+        raise ImportFailed(_unknown_type(suffix, name))
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -53,11 +53,11 @@ def read_document(path: Path, name: str, max_bytes: int) -> Document:
     return doc
 
 
-def _unknown_type(suffix: str) -> str:
+def _unknown_type(suffix: str, name: str) -> str:
     if suffix == ".doc":
-        return "不支持旧版 Word（.doc）文件：请在 Word 里“另存为”.docx 后再上传"
+        return f"“{name}”是旧版 Word（.doc）文件，不支持：请在 Word 里“另存为”.docx 后再上传"
     shown = f"“{suffix}”" if suffix else "（没有扩展名）"
-    return f"不支持的文件类型{shown}：请上传 .docx、.pdf、.html、.md 或 .txt 文件"
+    return f"“{name}”：不支持的文件类型{shown}，请上传 .docx、.pdf、.html、.md 或 .txt 文件"
 
 
 def decode_text(raw: bytes, name: str) -> tuple[str, list[str]]:
