@@ -72,7 +72,8 @@ def build_draft(unit: Unit, text: str, sentences: list[Sentence], vocab, place: 
                 source_name: str, holes: list[tuple[int, int]]) -> Draft:
     own = subtract(unit.spans, holes) if unit.kind != "case" else unit.spans
     cited = sentences_in(sentences, unit.spans + unit.context)
-    facets = suggest(text, own, sentences, vocab)
+    # A line of work lists its examples' models and resources, but not their numbers.
+    facets = suggest(text, unit.spans, sentences, vocab)
     figures = [figure_meta(f, q) for f, q in unit_figures(text, own, sentences)]
     region, region_quote = _region(unit, place, cited)
     own_text = "".join(text[s:e] for s, e in own)

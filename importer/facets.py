@@ -63,14 +63,26 @@ def suggest(text: str, spans: list[tuple[int, int]], sentences: list[Sentence],
         for word, terrain in TERRAIN_WORDS.items():
             if terrain in vocab.terrain and word in piece:
                 note("terrain", terrain, start + piece.index(word))
-        lexicon = _lexicon()
-        if lexicon is not None:
-            from indexer.concepts import tag_text
-
-            for m in tag_text(piece, lexicon):
-                if m.facet in FACETS and not m.need and m.concept in getattr(vocab, m.facet):
-                    note(m.facet, m.concept, start + m.start)
+        for facet, value, pos in _concepts(piece, vocab):
+            note(facet, value, start + pos)
     return found
+
+
+def _concepts(piece: str, vocab) -> list[tuple[str, str, int]]:
+    """Lexicon concepts named plainly: a two-character phrase that points at several concepts
+    (红色 -> 红色资源, 红色旅游, 红色教育培训) is too vague to suggest any of them."""
+    lexicon = _lexicon()
+    if lexicon is None:
+        return []
+    from indexer.concepts import tag_text
+
+    matches = [m for m in tag_text(piece, lexicon)
+               if m.facet in FACETS and not m.need and m.concept in getattr(vocab, m.facet)]
+    per_span: dict[tuple[int, int], int] = {}
+    for m in matches:
+        per_span[(m.start, m.end)] = per_span.get((m.start, m.end), 0) + 1
+    return [(m.facet, m.concept, m.start) for m in matches
+            if m.end - m.start >= 3 or per_span[(m.start, m.end)] == 1]
 
 
 def _first(piece: str, words: set[str]) -> int | None:
