@@ -13,6 +13,7 @@ from importer import import_file
 from indexer.parse import load_case
 from indexer.parse import load_vocabulary
 from indexer.parse import parse_case_text
+from indexer.provenance import check_provenance
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO.parent / "shared" / "source" / "city-report.md"
@@ -80,6 +81,17 @@ def test_every_draft_is_a_valid_case_file(md_result, vocab, tmp_path):
         path = tmp_path / f"{draft.slug}.md"
         path.write_text(draft.markdown(), encoding="utf-8")
         assert load_case(path, vocab).figures == case.figures
+
+
+def test_drafts_pass_the_provenance_check_of_shipped_cases(md_result, vocab, tmp_path):
+    result = import_file(report_docx(tmp_path / "report.docx"), vocab)
+    for res in (md_result, result):
+        for draft in res.drafts:
+            case = parse_case_text(draft.markdown(), draft.slug, vocab)
+            assert check_provenance(case, res.source_text) == [], draft.slug
+    for draft in md_result.drafts:  # quotes are word for word from the report itself
+        case = parse_case_text(draft.markdown(), draft.slug, vocab)
+        assert check_provenance(case, REPORT.read_text(encoding="utf-8")) == [], draft.slug
 
 
 def test_every_figure_is_quoted_from_the_source(md_result):
