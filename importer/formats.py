@@ -18,7 +18,7 @@ MAX_RATIO = 200  # XML compresses about 10:1; a bomb compresses 1000:1
 MAX_MEMBERS = 5000
 MAX_PAGES = 2000
 HEADING_STYLE_RE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
-SENTENCE_END = "。！？；：”）"
+SENTENCE_END = "。！？；："
 ENUM_START_RE = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十]+[章节部分])")
 
 
@@ -99,27 +99,35 @@ def read_pdf(path: Path, name: str) -> Document:
     if len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", text)) < 20:
         raise ImportFailed(f"“{name}”没有文字层（可能是扫描件或图片）：请上传带文字的 PDF、"
                            "Word 文件，或先做文字识别")
-    blocks = make_blocks([(p, 0) for p in _pdf_paragraphs(text.splitlines())])
-    return Document(blocks, None)
+    blocks = make_blocks(_pdf_paragraphs(text.splitlines()))
+    return Document(blocks, first_chinese_heading(blocks))
 
 
-def _pdf_paragraphs(lines: list[str]) -> list[str]:
-    """A short line that ends a sentence closes the paragraph (a full line was wrapped), and a
-    line starting 一、 or 第一章 opens one."""
-    lines = [x.strip() for x in lines if x.strip()]
+PDF_SPACE_RE = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…*]) +|"
+                          r" +(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…])")
+
+
+def _pdf_paragraphs(lines: list[str]) -> list[tuple[str, int]]:
+    """Rebuild paragraphs from layout lines: a short line that ends a sentence closes one (a
+    full line was wrapped), a line starting 一、 or 第一章 opens one, and a short line with no
+    closing punctuation standing alone is a heading. Layout spaces around Chinese go."""
+    lines = [PDF_SPACE_RE.sub("", x.strip()) for x in lines if x.strip()]
     width = max((len(x) for x in lines), default=0)
-    out: list[str] = []
+    out: list[tuple[str, int]] = []
     para: list[str] = []
     for line in lines:
         if para and ENUM_START_RE.match(line):
-            out.append(join_wrapped(para))
+            out.append((join_wrapped(para), 0))
             para = []
+        if not para and len(line) < 0.6 * width and line[-1] not in SENTENCE_END + "，、":
+            out.append((line, 1 if not out else 2))
+            continue
         para.append(line)
-        if line[-1] in SENTENCE_END and len(line) < 0.9 * width:
-            out.append(join_wrapped(para))
+        if line.rstrip("”’）)")[-1:] in tuple(SENTENCE_END) and len(line) < 0.9 * width:
+            out.append((join_wrapped(para), 0))
             para = []
     if para:
-        out.append(join_wrapped(para))
+        out.append((join_wrapped(para), 0))
     return out
 
 

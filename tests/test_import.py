@@ -180,6 +180,32 @@ def test_web_page_of_the_report_reads_without_its_scripts(md_result, vocab, tmp_
     assert set(cases_by_place(result)) == set(cases_by_place(md_result))
 
 
+@pytest.mark.browser
+def test_pdf_printed_by_chromium_gives_the_same_cases(md_result, vocab, tmp_path):
+    """A PDF with a text layer (Chromium prints the report to A4; pypdf reads it back)."""
+    from browser_support import launch_chromium
+
+    paragraphs = [x for x in REPORT.read_text(encoding="utf-8").splitlines()[1:] if x.strip()]
+    html = ("<html><head><meta charset='utf-8'></head><body>"
+            "<h1>**市党建引领村级集体经济发展工作报告</h1>"
+            + "".join(f"<p>{p}</p>" for p in paragraphs) + "</body></html>")
+    with launch_chromium() as browser:
+        page = browser.new_page()
+        page.set_content(html)
+        pdf = page.pdf(format="A4")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    result = import_file(path, vocab)
+    assert result.drafts[0].meta["source"]["document"] == "**市党建引领村级集体经济发展工作报告"
+    assert set(cases_by_place(result)) == set(cases_by_place(md_result))
+    assert sum(d.kind == "practice" for d in result.drafts) == 5
+    found = set().union(*(draft_figures(d) for d in result.drafts))
+    assert set().union(*(draft_figures(d) for d in md_result.drafts)) == found
+    for draft in result.drafts:
+        case = parse_case_text(draft.markdown(), draft.slug, vocab)
+        assert check_provenance(case, result.source_text) == [], draft.slug
+
+
 def test_cli_writes_drafts_that_check_accepts(tmp_path):
     from casebase_cli import main
 
