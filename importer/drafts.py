@@ -13,6 +13,7 @@ from importer.model import Draft
 from importer.region import Place
 from importer.split import Unit
 from importer.text import Sentence
+from importer.text import Sentences
 from importer.text import sentence_at
 from importer.text import sentences_in
 
@@ -26,14 +27,14 @@ def subtract(spans: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list
     out = []
     for start, end in spans:
         pieces = [(start, end)]
-        for h_start, h_end in holes:
+        for h_start, h_end in (h for h in holes if h[0] < end and h[1] > start):
             pieces = [p for s, e in pieces for p in ((s, min(e, h_start)), (max(s, h_end), e))
                       if p[1] > p[0]]
         out.extend(pieces)
     return out
 
 
-def quote_at(text: str, sentences: list[Sentence], pos: int) -> str:
+def quote_at(text: str, sentences: Sentences, pos: int) -> str:
     """The sentence holding `pos`; a run-on sentence over the limit is cut to its clauses."""
     s = sentence_at(sentences, pos)
     if s is None:
@@ -45,7 +46,7 @@ def quote_at(text: str, sentences: list[Sentence], pos: int) -> str:
     return text[lo:hi]
 
 
-def unit_figures(text: str, spans, sentences: list[Sentence]) -> list[tuple[FoundFigure, str]]:
+def unit_figures(text: str, spans, sentences: Sentences) -> list[tuple[FoundFigure, str]]:
     found = []
     for s in sentences_in(sentences, spans):
         for start, end in spans:
@@ -68,7 +69,7 @@ def figure_meta(fig: FoundFigure, quote: str) -> dict:
     return item
 
 
-def build_draft(unit: Unit, text: str, sentences: list[Sentence], vocab, place: Place,
+def build_draft(unit: Unit, text: str, sentences: Sentences, vocab, place: Place,
                 source_name: str, holes: list[tuple[int, int]]) -> Draft:
     own = subtract(unit.spans, holes) if unit.kind != "case" else unit.spans
     cited = sentences_in(sentences, unit.spans + unit.context)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from importer.text import Sentence
+from importer.text import Sentences
 from importer.text import sentence_at
 
 FACETS = ("models", "industries", "resources")
@@ -28,11 +28,12 @@ def _synonyms() -> dict[str, set[str]]:
     return groups
 
 
-def _aliases(value: str) -> set[str]:
+@lru_cache(maxsize=1024)
+def _aliases(value: str) -> frozenset[str]:
     for group in _synonyms().values():
         if value in group:
-            return group | {value}
-    return {value}
+            return frozenset(group | {value})
+    return frozenset({value})
 
 
 def _lexicon():
@@ -43,7 +44,7 @@ def _lexicon():
     return default_lexicon()
 
 
-def suggest(text: str, spans: list[tuple[int, int]], sentences: list[Sentence],
+def suggest(text: str, spans: list[tuple[int, int]], sentences: Sentences,
             vocab) -> dict[str, dict[str, str]]:
     """facet -> value -> sentence, for words found inside the spans (the case's own text)."""
     found: dict[str, dict[str, str]] = {f: {} for f in (*FACETS, "terrain")}
@@ -85,6 +86,6 @@ def _concepts(piece: str, vocab) -> list[tuple[str, str, int]]:
             if m.end - m.start >= 3 or per_span[(m.start, m.end)] == 1]
 
 
-def _first(piece: str, words: set[str]) -> int | None:
+def _first(piece: str, words: frozenset[str]) -> int | None:
     hits = [piece.find(w) for w in words if w and w in piece]
     return min(hits) if hits else None

@@ -58,25 +58,55 @@ def _written_out(sentence: str, row: dict) -> bool:
     return True
 
 
+CHUNK = 20_000  # characters per gazetteer call: each call costs a pandas frame
+
+
+def _chunks(sentences: list[Sentence]):
+    """Runs of whole sentences, each joined by newlines, with the sentence each char is in."""
+    run: list[Sentence] = []
+    size = 0
+    for s in sentences:
+        run.append(s)
+        size += len(s.text) + 1
+        if size >= CHUNK:
+            yield run
+            run, size = [], 0
+    if run:
+        yield run
+
+
+def _sentence_of(run: list[Sentence], pos: int) -> Sentence:
+    at = 0
+    for s in run:
+        at += len(s.text) + 1
+        if pos < at:
+            return s
+    return run[-1]
+
+
 def document_place(sentences: list[Sentence]) -> Place:
     """The report's own province, city and county, each with the sentence that names it."""
     provinces: Counter = Counter()
     cities: Counter = Counter()
     quotes: dict[str, str] = {}
-    masked_city = None
-    for s in sentences:
-        m = MASKED_CITY_RE.search(s.text)
-        if m and masked_city is None:
-            masked_city = (m.group(0), s.text)
-        for row in _addresses(s.text):
+    masked_city = next(((m.group(0), s.text) for s in sentences
+                        if (m := MASKED_CITY_RE.search(s.text))), None)
+    for run in _chunks(sentences):
+        joined = "\n".join(s.text for s in run)
+        for row in _addresses(joined):
+            positions = [p for p in (row.get("省_pos"), row.get("市_pos"), row.get("区_pos"))
+                         if isinstance(p, int) and p >= 0]
+            if not positions:
+                continue
+            sentence = _sentence_of(run, min(positions))
             provinces[row["省"]] += 1
-            quotes.setdefault(row["省"], s.text)
+            quotes.setdefault(row["省"], sentence.text)
             city, pos = row.get("市"), row.get("市_pos", -1)
-            if isinstance(city, str) and pos is not None and pos >= 0:
-                after = s.text[pos + len(city.rstrip("市")):]
+            if isinstance(city, str) and isinstance(pos, int) and pos >= 0:
+                after = joined[pos + len(city.rstrip("市")):]
                 if not VENUE_AFTER_RE.match(after.lstrip("市")):
                     cities[(row["省"], city)] += 1
-                    quotes.setdefault(city, s.text)
+                    quotes.setdefault(city, sentence.text)
     province = provinces.most_common(1)[0][0] if provinces else None
     if masked_city:
         city, city_quote = masked_city

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 # A sentence ends at 。！？； (with a closing quote that follows) or at the end of a line.
@@ -17,7 +18,7 @@ class Sentence:
     text: str
 
 
-def sentences_of(text: str) -> list[Sentence]:
+def sentences_of(text: str) -> Sentences:
     """Every sentence of the text, in order."""
     out = []
     for m in SENTENCE_RE.finditer(text):
@@ -26,20 +27,35 @@ def sentences_of(text: str) -> list[Sentence]:
         body = raw.strip()
         if body:
             out.append(Sentence(m.start() + lead, m.start() + lead + len(body), body))
-    return out
+    return Sentences(out)
 
 
-def sentence_at(sentences: list[Sentence], pos: int) -> Sentence | None:
+class Sentences(list):
+    """Sentences in source order, with their starts kept for bisection (reports run long)."""
+
+    def __init__(self, items: list[Sentence]):
+        super().__init__(items)
+        self.starts = [s.start for s in items]
+
+
+def sentence_at(sentences: Sentences, pos: int) -> Sentence | None:
     """The sentence holding character `pos` of the source text."""
-    for s in sentences:
-        if s.start <= pos < s.end:
-            return s
+    i = bisect_right(sentences.starts, pos) - 1
+    if i >= 0 and sentences[i].start <= pos < sentences[i].end:
+        return sentences[i]
     return None
 
 
-def sentences_in(sentences: list[Sentence], spans: list[tuple[int, int]]) -> list[Sentence]:
+def sentences_in(sentences: Sentences, spans: list[tuple[int, int]]) -> list[Sentence]:
     """Sentences that overlap any of the spans, in source order."""
-    return [s for s in sentences if any(s.start < e and b < s.end for b, e in spans)]
+    picked: dict[int, Sentence] = {}
+    for begin, end in spans:
+        i = max(bisect_right(sentences.starts, begin) - 1, 0)
+        while i < len(sentences) and sentences[i].start < end:
+            if sentences[i].end > begin:
+                picked[i] = sentences[i]
+            i += 1
+    return [picked[i] for i in sorted(picked)]
 
 
 def clauses(text: str) -> list[str]:
