@@ -134,8 +134,17 @@ def _title(unit: Unit, text: str) -> str:
         first = re.split(r"[。；！？]", piece)[0]
         return f"综述：{first[:40]}" + ("……" if len(first) > 40 else "")
     rest = piece[len(_display_name(unit)):] if piece.startswith(_display_name(unit)) else piece
-    clause = re.split(r"[，；。！？]", rest.lstrip("，："))[0]
-    return f"{_display_name(unit)}：{clause}"[:120].rstrip("：")
+    return f"{_display_name(unit)}：{first_clause(rest.lstrip('，：'))}"[:120].rstrip("：")
+
+
+def first_clause(text: str) -> str:
+    """Up to the first clause break outside quotation marks (“用好红色资源，带动……”经验入选)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"“": 1, "《": 1, "”": -1, "》": -1}.get(ch, 0)
+        if depth <= 0 and ch in "，；。！？":
+            return text[:i]
+    return text
 
 
 def _summary(text: str, unit: Unit) -> str:
@@ -183,7 +192,8 @@ def _body(unit: Unit, text: str, cited: list[Sentence]) -> str:
             results.append("，".join(r) + "。")
     lines = []
     if unit.heading:
-        lines += ["## 背景", "", f"报告在“{_escape(unit.heading)}”部分举了这个例子。", ""]
+        nested = unit.heading.replace("“", "‘").replace("”", "’")  # quotes inside quotes
+        lines += ["## 背景", "", f"报告在“{_escape(nested)}”部分举了这个例子。", ""]
     if doing:
         lines += ["## 主要做法", ""] + [f"- {_escape(x)}" for x in doing] + [""]
     if results:

@@ -70,20 +70,21 @@ def suggest(text: str, spans: list[tuple[int, int]], sentences: Sentences,
 
 
 def _concepts(piece: str, vocab) -> list[tuple[str, str, int]]:
-    """Lexicon concepts named plainly: a two-character phrase that points at several concepts
-    (红色 -> 红色资源, 红色旅游, 红色教育培训) is too vague to suggest any of them."""
+    """Lexicon concepts named plainly. A two-character phrase that points at several concepts
+    (红色 -> 红色资源, 红色旅游, 红色教育培训; 就业 -> 劳务服务, 留守就业) is too vague to
+    suggest any of them; 盘活 -> 资产盘活 alone is plain enough."""
     lexicon = _lexicon()
     if lexicon is None:
         return []
     from indexer.concepts import tag_text
 
-    matches = [m for m in tag_text(piece, lexicon)
-               if m.facet in FACETS and not m.need and m.concept in getattr(vocab, m.facet)]
+    matches = [m for m in tag_text(piece, lexicon) if not m.need]
     per_span: dict[tuple[int, int], int] = {}
     for m in matches:
         per_span[(m.start, m.end)] = per_span.get((m.start, m.end), 0) + 1
     return [(m.facet, m.concept, m.start) for m in matches
-            if m.end - m.start >= 3 or per_span[(m.start, m.end)] == 1]
+            if m.facet in FACETS and m.concept in getattr(vocab, m.facet)
+            and (m.end - m.start >= 3 or per_span[(m.start, m.end)] == 1)]
 
 
 def _first(piece: str, words: frozenset[str]) -> int | None:

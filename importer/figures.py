@@ -101,15 +101,26 @@ def _year_for(before: str) -> int | None:
 
 
 def _label(text: str, m: re.Match, sentence_start: int) -> str:
-    """The clause around the number without the number: what the number counts."""
-    left = re.split(r"[，；。：、！？]", text[max(sentence_start, m.start() - 60):m.start()])[-1]
-    right = re.split(r"[，；。：、！？]", text[m.end():m.end() + 40])[0]
+    """What the number counts, in the source's words around it (the editor shortens it)."""
+    left = re.split(r"[，；。：！？]", text[max(sentence_start, m.start() - 60):m.start()])[-1]
+    if re.search(r"\d", left):  # 外包租赁村民闲置房屋62户、村级闲置资产5处: one item of a list
+        left = left.split("、")[-1]
+    later = re.search(rf"(?:从|由)[^，]*?\d+(?:\.\d+)?[万亿]?[余多]?(?:{UNITS})", left)
+    if later:  # 收入从2020年的5万元增长至现在的50万元: the later level
+        now = re.search("现在|目前|当前", left[later.start():])
+        left = left[:later.start()] + ("（报告时）" if now else "（增长后）")
+    left = re.sub(r"^(?:比如|例如|其中|目前|同时|今年)", "", left)
+    left = re.sub(r"(?:从|由)?(?:19|20)\d\d年(?:的|底|末)?$", "", left)
+    left = re.sub(r"(?<![较比与])(?:19|20)\d\d年", "", left)
+    left = re.sub(r"(?:的|达|为|至|是)+$", "", left)
+    right = re.split(r"[，；。：！？、]", text[m.end():m.end() + 40])[0]
+    right = re.split(r"的|\d", right)[0]
     if m.group("unit") == "农户":
         right = "农户" + right
-    left = re.sub(r"^(?:比如|例如|其中|目前|同时|今年)|(?:19|20)\d\d年", "", left)
-    left = re.sub(r"(?:(?:19|20)\d\d年)?(?:的|从|达|为|至|是)*$", "", left)
-    label = (left if len(left) >= 4 else left + right).strip("“”《》 ")
-    return label.strip()[:60] or "数字"
+    counted = m.group("unit") in ("个", "支", "家", "处", "条", "次") and not re.match(
+        "增|达|为|至|到|以", right)  # 8支 + 专业指导队伍: the noun after a count says what
+    label = left + right if len(left) < 4 or (counted and len(right) <= 16) else left
+    return label.strip("“”《》 ")[:60] or "数字"
 
 
 def _metric(unit: str, label: str, before: str) -> str:
