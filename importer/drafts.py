@@ -12,12 +12,12 @@ from importer.figures import figures_in
 from importer.model import Draft
 from importer.region import Place
 from importer.split import Unit
+from importer.text import MAX_QUOTE
 from importer.text import Sentence
 from importer.text import Sentences
-from importer.text import sentence_at
+from importer.text import quote_at
 from importer.text import sentences_in
 
-MAX_QUOTE = 1000  # the parser's limit for one quoted sentence
 OUTCOME_RE = re.compile(r"增长|增收|创收|收入|获评|入选|推广|推介|实现|达到|带动|提升|成效|清零")
 QUOTED_RE = re.compile(r"“([^”]{2,20})”")
 
@@ -32,18 +32,6 @@ def subtract(spans: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list
                       if p[1] > p[0]]
         out.extend(pieces)
     return out
-
-
-def quote_at(text: str, sentences: Sentences, pos: int) -> str:
-    """The sentence holding `pos`; a run-on sentence over the limit is cut to its clauses."""
-    s = sentence_at(sentences, pos)
-    if s is None:
-        return ""
-    if len(s.text) <= MAX_QUOTE:
-        return s.text
-    lo = max(s.start, pos - 300)
-    hi = min(s.end, pos + 300)
-    return text[lo:hi]
 
 
 def unit_figures(text: str, spans, sentences: Sentences) -> list[tuple[FoundFigure, str]]:
@@ -78,7 +66,8 @@ def build_draft(unit: Unit, text: str, sentences: Sentences, vocab, place: Place
     figures = [figure_meta(f, q) for f, q in unit_figures(text, own, sentences)]
     region, region_quote = _region(unit, place, cited)
     own_text = "".join(text[s:e] for s, e in own)
-    years = sorted({int(y) for m in YEAR_RE.finditer(own_text) for y in m.groups() if y})
+    years = sorted({int(y) for m in YEAR_RE.finditer(own_text) for y in m.groups()
+                    if y and 1949 <= int(y) <= 2100})  # the parser's range for case years
     title = _title(unit, text)
     meta = {
         "id": _slug(unit, source_name),
@@ -94,7 +83,7 @@ def build_draft(unit: Unit, text: str, sentences: Sentences, vocab, place: Place
         meta["terrain"] = next(iter(facets["terrain"]))
     meta["tags"] = _tags(own_text, facets)
     meta["figures"] = figures
-    meta["source"] = {"document": source_name}
+    meta["source"] = {"document": source_name[:300]}
     meta["summary"] = _summary(text, unit)
     evidence = {k: v for k, v in facets.items() if v and k != "terrain"}
     if facets["terrain"]:
@@ -118,7 +107,16 @@ def _region(unit: Unit, place: Place, cited: list[Sentence]) -> tuple[dict, str 
             region["township"] = unit.name
         named = [s.text for s in cited if unit.name in s.text]
         quote = named[0] if named else quote
-    return {k: v for k, v in region.items() if v}, quote
+    return {k: v for k, v in region.items() if v}, _cut_around(quote, unit.name, place)
+
+
+def _cut_around(quote: str | None, name: str, place: Place) -> str | None:
+    """A run-on sentence is quoted around the place it names, within the parser's limit."""
+    if not quote or len(quote) <= MAX_QUOTE:
+        return quote
+    found = [quote.find(n) for n in (name, place.city or "", place.province or "") if n]
+    at = max(min([i for i in found if i >= 0], default=0), 0)
+    return quote[max(0, at - 300):at + 300]
 
 
 def _display_name(unit: Unit) -> str:

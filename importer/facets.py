@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from importer.text import Sentences
-from importer.text import sentence_at
+from importer.text import quote_at
 
 FACETS = ("models", "industries", "resources")
 TERRAIN_WORDS = {"平原": "平原", "丘陵": "丘陵", "山区": "山区", "湖区": "湖区", "城郊": "城郊",
@@ -50,9 +50,9 @@ def suggest(text: str, spans: list[tuple[int, int]], sentences: Sentences,
     found: dict[str, dict[str, str]] = {f: {} for f in (*FACETS, "terrain")}
 
     def note(facet: str, value: str, pos: int) -> None:
-        sentence = sentence_at(sentences, pos)
-        if sentence and value not in found[facet]:
-            found[facet][value] = sentence.text
+        quote = quote_at(text, sentences, pos)
+        if quote and value not in found[facet]:
+            found[facet][value] = quote
 
     for start, end in spans:
         piece = text[start:end]

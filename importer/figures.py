@@ -19,7 +19,7 @@ FIGURE_RE = re.compile(
     r"(?P<num>\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
     r"(?P<mult>万|亿)?(?P<after>余|多)?"
     rf"(?P<unit>{UNITS})?(?P<tail>以上)?")
-RANGE_RE = re.compile(r"[-—~～至到]$")
+RANGE_RE = re.compile(r"[\d万亿][-—~～至到]$")  # 30-50万, 30万至50万; not 达到45万元
 YEAR_RE = re.compile(r"((?:19|20)\d\d)(?:-((?:19|20)\d\d))?年")
 NOW_RE = re.compile(r"至|到|现在|目前|当前|较|比")
 
@@ -65,7 +65,8 @@ def _figure(text: str, m: re.Match, sentence_start: int) -> FoundFigure | None:
     if not unit:
         return None
     prev, nxt = text[max(0, m.start() - 1):m.start()], text[m.end():m.end() + 1]
-    if RANGE_RE.search(prev) or re.match(r"[-—~～]\d", text[m.end():m.end() + 2]):
+    before, after = text[max(0, m.start() - 2):m.start()], text[m.end():m.end() + 2]
+    if RANGE_RE.search(before) or re.match(r"[-—~～]\d", after):
         return None  # 30-50万的村: a band named in a label, not a figure
     if (prev.isdigit() or prev == ".") or nxt == "+" or text[m.start() - 1:m.start()] == "+":
         return None
@@ -94,8 +95,9 @@ def _year_for(before: str) -> int | None:
     if not years:
         return None
     last = years[-1]
-    if last.group(2) or NOW_RE.search(before[last.end():]) or before[:last.start()].endswith(
-            ("较", "比", "与")):
+    baseline = before[:last.start()].endswith(("较", "比", "与"))
+    later = NOW_RE.search(before[last.end():])
+    if not 1949 <= int(last.group(1)) <= 2100 or last.group(2) or later or baseline:
         return None
     return int(last.group(1))
 

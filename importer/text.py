@@ -9,6 +9,7 @@ from dataclasses import dataclass
 # A sentence ends at 。！？； (with a closing quote that follows) or at the end of a line.
 SENTENCE_RE = re.compile(r"[^。！？；\n]+(?:[。！？；]+[”’」』）)]?|(?=\n)|$)")
 CLAUSE_BREAKS = "，；。、：！？"
+MAX_QUOTE = 1000  # the parser's limit for one quoted sentence
 
 
 @dataclass(frozen=True)
@@ -61,3 +62,13 @@ def sentences_in(sentences: Sentences, spans: list[tuple[int, int]]) -> list[Sen
 def clauses(text: str) -> list[str]:
     """Split at Chinese clause punctuation, keeping each clause's text."""
     return [c for c in re.split(f"[{CLAUSE_BREAKS}]", text) if c.strip()]
+
+
+def quote_at(text: str, sentences: Sentences, pos: int) -> str:
+    """The sentence holding `pos`; a run-on sentence over the limit is cut around `pos`."""
+    s = sentence_at(sentences, pos)
+    if s is None:
+        return ""
+    if len(s.text) <= MAX_QUOTE:
+        return s.text
+    return text[max(s.start, pos - 300):min(s.end, pos + 300)]

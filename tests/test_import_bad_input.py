@@ -186,3 +186,22 @@ def test_cli_reports_each_failure_and_exits_1(tmp_path):
     assert "导入失败：encrypted.pdf：" in result.output and "加密" in result.output
     assert "good.txt：写出草稿" in result.output
     assert not any(p.name.startswith("encrypted") for p in out.iterdir())
+
+
+def test_run_on_sentences_and_old_years_still_make_valid_drafts(tmp_path, vocab):
+    """Quotes stay within the parser's 1000 characters; 1921 is no case year (1949-2100)."""
+    from indexer.parse import parse_case_text
+    from indexer.provenance import check_provenance
+
+    filler = "，".join(["坚持党建引领发展壮大集体经济"] * 90)
+    text = (f"比如，红星村始建于1921年，{filler}，流转土地300余亩，{filler}，"
+            "村集体经济收入达到45万元。\n")
+    path = tmp_path / "long.txt"
+    path.write_text(text, encoding="utf-8")
+    result = import_file(path, vocab)
+    (draft,) = result.drafts
+    case = parse_case_text(draft.markdown(), draft.slug, vocab)
+    assert case.years == ()
+    assert {(f.value, f.unit) for f in case.figures} == {(300, "亩"), (45, "万元")}
+    assert all(len(f.quote) <= 1000 and f.quote in text for f in case.figures)
+    assert check_provenance(case, text) == []
