@@ -14,7 +14,7 @@ from pathlib import Path
 from importer import import_file
 from indexer.parse import case_files
 from indexer.parse import load_case
-from indexer.parse import load_vocabulary
+from indexer.vocabulary import load_vocabulary
 
 FACETS = ("models", "resources", "industries")
 

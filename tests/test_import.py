@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from importer import import_file
 from indexer.parse import load_case
-from indexer.parse import load_vocabulary
 from indexer.parse import parse_case_text
 from indexer.provenance import check_provenance
+from indexer.vocabulary import load_vocabulary
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO.parent / "shared" / "source" / "city-report.md"
@@ -207,7 +207,7 @@ def test_pdf_printed_by_chromium_gives_the_same_cases(md_result, vocab, tmp_path
 
 
 def test_cli_writes_drafts_that_check_accepts(tmp_path):
-    from casebase_cli import main
+    from cli import main
 
     out = tmp_path / "drafts"
     runner = CliRunner()
@@ -222,7 +222,7 @@ def test_cli_writes_drafts_that_check_accepts(tmp_path):
 
 
 def test_cli_never_overwrites_an_edited_draft(tmp_path):
-    from casebase_cli import main
+    from cli import main
 
     out = tmp_path / "drafts"
     runner = CliRunner()

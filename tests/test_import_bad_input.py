@@ -13,7 +13,7 @@ from pypdf import PdfWriter
 
 from importer import ImportFailed
 from importer import import_file
-from indexer.parse import load_vocabulary
+from indexer.vocabulary import load_vocabulary
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO.parent / "shared" / "source" / "city-report.md"
@@ -174,7 +174,7 @@ def test_docx_with_headings_per_village(tmp_path, vocab):
 
 
 def test_cli_reports_each_failure_and_exits_1(tmp_path):
-    from casebase_cli import main
+    from cli import main
 
     bad = tmp_path / "encrypted.pdf"
     bad.write_bytes(pdf_bytes("secret"))

@@ -15,9 +15,10 @@ ALLOWED = {
     "recommend": {"indexer", "search"},
     "handouts": {"indexer"},
     "evaluation": {"indexer", "search", "recommend"},
+    "importer": {"indexer"},
 }
-PROJECT = {"indexer", "search", "recommend", "handouts", "evaluation", "web", "cli", "app",
-           "migrations", "flask", "flask_limiter", "werkzeug"}
+PROJECT = {"indexer", "search", "recommend", "handouts", "evaluation", "importer", "web", "cli",
+           "app", "migrations", "flask", "flask_limiter", "werkzeug"}
 
 
 def imported_tops(path: Path) -> set[str]:
