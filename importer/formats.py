@@ -74,7 +74,7 @@ def _docx_level(paragraph) -> int:
 
 
 def read_pdf(path: Path, name: str) -> Document:
-    """Text layer only; lines are joined back into paragraphs at sentence ends."""
+    """The text layer, lines joined back into paragraphs; a scanned PDF goes to OCR."""
     from pypdf import PdfReader
     from pypdf.errors import DependencyError
     from pypdf.errors import PyPdfError
@@ -96,11 +96,37 @@ def read_pdf(path: Path, name: str) -> Document:
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise ImportFailed(corrupt) from exc
     text = "\n".join(pages)
-    if len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", text)) < 20:
-        raise ImportFailed(f"“{name}”没有文字层（可能是扫描件或图片）：请上传带文字的 PDF、"
-                           "Word 文件，或先做文字识别")
-    blocks = make_blocks(_pdf_paragraphs(text.splitlines()))
-    return Document(blocks, first_chinese_heading(blocks))
+    if len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", text)) >= 20:
+        blocks = make_blocks(_pdf_paragraphs(text.splitlines()))
+        return Document(blocks, first_chinese_heading(blocks))
+    return _scanned_pdf(raw, name, len(reader.pages))
+
+
+def _scanned_pdf(raw: bytes, name: str, pages: int) -> Document:
+    """No text layer: read the page images with OCR when it is installed."""
+    from importer import ocr
+
+    refused = (f"“{name}”没有文字层（可能是扫描件或图片），本机也没有安装文字识别：请上传带文字的 "
+               "PDF 或 Word 文件")
+    if not ocr.available():
+        raise ImportFailed(refused)
+    texts = ocr.ocr_pdf(raw, name, pages)
+    items: list[tuple[str, int]] = []
+    for page in texts:  # tesseract separates paragraphs by blank lines and wraps lines
+        for para in re.split(r"\n\s*\n", page):
+            lines = [PDF_SPACE_RE.sub("", x.strip()) for x in para.splitlines() if x.strip()]
+            if lines:
+                items.append((join_wrapped(lines), 0))
+    blocks = make_blocks(items)
+    if len(re.findall(r"[\u4e00-\u9fff]", "".join(b.text for b in blocks))) < 20:
+        raise ImportFailed(f"“{name}”没有文字层（可能是扫描件或图片），文字识别也没有读出文字："
+                           "请上传带文字的 PDF 或 Word 文件")
+    doc = Document(blocks, None)
+    doc.warnings.append(f"“{name}”是扫描件，文字由文字识别（OCR）读出，数字、地名可能认错，"
+                        "请对照原件逐一核对")
+    if pages > ocr.MAX_OCR_PAGES:
+        doc.warnings.append(f"文字识别只读了前 {ocr.MAX_OCR_PAGES} 页（共 {pages} 页）")
+    return doc
 
 
 PDF_SPACE_RE = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…*]) +|"

@@ -205,3 +205,31 @@ def test_run_on_sentences_and_old_years_still_make_valid_drafts(tmp_path, vocab)
     assert {(f.value, f.unit) for f in case.figures} == {(300, "亩"), (45, "万元")}
     assert all(len(f.quote) <= 1000 and f.quote in text for f in case.figures)
     assert check_provenance(case, text) == []
+
+
+@pytest.mark.browser
+def test_scanned_pdf_is_read_by_ocr_and_flagged(tmp_path, vocab):
+    """A PDF holding only a picture of the text: tesseract reads it, the editor is warned."""
+    import base64
+
+    from browser_support import launch_chromium
+
+    lines = "".join(f"<p>{line}</p>" for line in SAMPLE.splitlines())
+    with launch_chromium() as browser:
+        page = browser.new_page(viewport={"width": 1000, "height": 400})
+        page.set_content("<body style='font-size:22px;width:900px'>" + lines + "</body>")
+        png = base64.b64encode(page.screenshot(full_page=True)).decode()
+        page.set_content(f"<body style='margin:0'><img style='width:100%' "
+                         f"src='data:image/png;base64,{png}'></body>")
+        pdf = page.pdf(format="A4")
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(pdf)
+    from pypdf import PdfReader
+
+    assert not PdfReader(io.BytesIO(pdf)).pages[0].extract_text().strip()  # no text layer
+    result = import_file(path, vocab)
+    assert any("文字识别" in w for w in result.warnings)
+    villages = {d.meta["region"].get("village") for d in result.drafts if d.kind == "case"}
+    assert {"银田村", "长湖村"} <= villages
+    figures = {(f["value"], f["unit"]) for d in result.drafts for f in d.meta.get("figures", [])}
+    assert {(62, "户"), (30, "户")} <= figures
