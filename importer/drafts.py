@@ -85,15 +85,20 @@ def build_draft(unit: Unit, text: str, sentences: Sentences, vocab, place: Place
     meta["figures"] = figures
     meta["source"] = {"document": source_name[:300]}
     meta["summary"] = _summary(text, unit)
-    evidence = {k: v for k, v in facets.items() if v and k != "terrain"}
-    if facets["terrain"]:
-        evidence["terrain"] = {meta["terrain"]: facets["terrain"][meta["terrain"]]}
-    if region_quote:
-        evidence["region"] = region_quote
-    meta["evidence"] = evidence
+    meta["evidence"] = _evidence(facets, meta.get("terrain"), region_quote)
     meta = {k: v for k, v in meta.items() if v not in ([], {}, None)}
     body = _body(unit, text, cited)
     return Draft(meta["id"], title, unit.kind, meta, body, [s.text for s in cited])
+
+
+def _evidence(facets: dict, terrain: str | None, region_quote: str | None) -> dict:
+    """facet -> value -> sentence for every suggested value, and the sentence naming the place."""
+    evidence = {k: v for k, v in facets.items() if v and k != "terrain"}
+    if terrain:
+        evidence["terrain"] = {terrain: facets["terrain"][terrain]}
+    if region_quote:
+        evidence["region"] = region_quote
+    return evidence
 
 
 def _region(unit: Unit, place: Place, cited: list[Sentence]) -> tuple[dict, str | None]:
