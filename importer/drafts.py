@@ -11,6 +11,7 @@ from importer.figures import FoundFigure
 from importer.figures import figures_in
 from importer.model import Draft
 from importer.region import Place
+from importer.region import county_place
 from importer.split import Unit
 from importer.text import MAX_QUOTE
 from importer.text import Sentence
@@ -105,6 +106,10 @@ def _region(unit: Unit, place: Place, cited: list[Sentence]) -> tuple[dict, str 
     region = {"province": place.province, "city": place.city}
     quote = place.city_quote or place.province_quote
     if unit.kind == "case":
+        known = county_place(unit.county) if unit.county else None
+        if known and (not place.province or known[0] == place.province):
+            region["province"], region["city"] = known
+        region["county"] = unit.county
         if unit.name.endswith("村"):
             region["township"] = unit.township
             region["village"] = unit.name
@@ -112,7 +117,11 @@ def _region(unit: Unit, place: Place, cited: list[Sentence]) -> tuple[dict, str 
             region["township"] = unit.name
         named = [s.text for s in cited if unit.name in s.text]
         quote = named[0] if named else quote
-    return {k: v for k, v in region.items() if v}, _cut_around(quote, unit.name, place)
+    region = {k: v for k, v in region.items() if v}
+    quote = _cut_around(quote, unit.name, place)
+    most = list(region.values())[-1] if region else None
+    # The sentence must name the most specific place as written (湖南 is not 湖南省).
+    return region, quote if most and quote and most in quote else None
 
 
 def _cut_around(quote: str | None, name: str, place: Place) -> str | None:
@@ -125,7 +134,7 @@ def _cut_around(quote: str | None, name: str, place: Place) -> str | None:
 
 
 def _display_name(unit: Unit) -> str:
-    return f"{unit.township or ''}{unit.name}"
+    return f"{unit.county or ''}{unit.township or ''}{unit.name}"
 
 
 def _title(unit: Unit, text: str) -> str:

@@ -58,6 +58,16 @@ def _written_out(sentence: str, row: dict) -> bool:
     return True
 
 
+def county_place(county: str) -> tuple[str, str] | None:
+    """(province, city) of a county named in full (长沙县 -> 湖南省, 长沙市), if the gazetteer
+    knows it."""
+    rows = _addresses(county)
+    for row in rows:
+        if row.get("区") == county and isinstance(row.get("市"), str):
+            return row["省"], row["市"]
+    return None
+
+
 CHUNK = 20_000  # characters per gazetteer call: each call costs a pandas frame
 
 

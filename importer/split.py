@@ -16,6 +16,7 @@ from importer.document import Document
 NAME = r"(?:\*\*|[\u4e00-\u9fff]{2,4}?)"
 MENTION_RE = re.compile(
     r"(?:^|(?<=[，；。、：！？“]))(?:(?:比如|例如|譬如|如|目前|其中|同时|另外|此外)[，、：]?)?"
+    r"(?P<county>[\u4e00-\u9fff]{1,4}?[县区市旗])?"
     rf"(?P<township>[\u4e00-\u9fff]{{2,4}}?[乡镇])?(?P<name>{NAME}村|{NAME}[乡镇])"
     r"(?![级民集党委干组部两庄里务镇乡])", re.MULTILINE)
 STOP_NAMES = {"乡村", "农村", "城乡", "全村", "各村", "该村", "本村", "我村", "每村", "全镇",
@@ -37,6 +38,7 @@ class Unit:
     spans: list[tuple[int, int]] = field(default_factory=list)  # own text: figures and facets
     context: list[tuple[int, int]] = field(default_factory=list)  # shared words quoted too
     township: str | None = None
+    county: str | None = None
     masked: bool = False
     heading: str | None = None  # the line of work a case was found in
 
@@ -98,6 +100,8 @@ def mentions(text: str) -> list[re.Match]:
         name = m.group("name")
         if name in STOP_NAMES or (m.group("township") or "") in STOP_NAMES:
             continue
+        if m.group("county") and NOT_NAME_RE.search(m.group("county")[:-1]):
+            continue  # 全市, 我县: not a county's name
         if NOT_NAME_RE.search(name[:-1]):  # 正在朝着村强民富: words, not a place name
             continue
         found.append(m)
@@ -111,7 +115,8 @@ def _village_cases(text: str, blocks) -> list[Unit]:
         block = text[b_start:b_end]
         found = mentions(block)
         for k, m in enumerate(found):
-            start = b_start + m.start("township" if m.group("township") else "name")
+            first = next(g for g in ("county", "township", "name") if m.group(g))
+            start = b_start + m.start(first)
             nxt = b_start + found[k + 1].start() if k + 1 < len(found) else None
             end = _span_end(text, start, nxt, b_end, at_block_start=m.start() == 0)
             unit = _unit_for(m, units, order)
@@ -128,7 +133,8 @@ def _unit_for(m: re.Match, units: dict[str, Unit], order: list[Unit]) -> Unit:
     masked = name.startswith("**")
     if not masked and name in units:
         return units[name]
-    unit = Unit("case", name, township=m.group("township"), masked=masked)
+    unit = Unit("case", name, township=m.group("township"), county=m.group("county"),
+                masked=masked)
     if not masked:
         units[name] = unit
     order.append(unit)

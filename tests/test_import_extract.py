@@ -1,10 +1,15 @@
-"""Figures as the library writes them, from the ways reports write numbers (a table)."""
+"""What the importer reads out of sentences: figures as the library writes them (a table of
+the ways reports write numbers), and places through the gazetteer."""
 
 from __future__ import annotations
 
 import pytest
 
+from importer import import_text
 from importer.figures import figures_in
+from indexer.parse import parse_case_text
+from indexer.provenance import check_provenance
+from indexer.vocabulary import load_vocabulary
 
 
 def found(sentence: str) -> list[tuple]:
@@ -36,3 +41,23 @@ def found(sentence: str) -> list[tuple]:
 ])
 def test_figures_from_report_wording(sentence, expected):
     assert found(sentence) == expected
+
+
+def test_county_township_and_village_come_from_the_mention_and_the_gazetteer():
+    text = ("湖南省部分村集体经济发展情况\n"
+            "比如，长沙县果园镇浔龙河村依托生态资源发展乡村旅游，村集体经济收入达到300万元。\n"
+            "同时，平江县某某镇大坪村流转土地500余亩，在长沙市获宣传推介。\n"
+            "全市33个村全部清零，正在朝着村强民富的目标前行。\n")
+    vocab = load_vocabulary()
+    result = import_text(text, "report.txt", vocab)
+    regions = [d.meta["region"] for d in result.drafts]
+    assert regions == [
+        {"province": "湖南省", "city": "长沙市", "county": "长沙县", "township": "果园镇",
+         "village": "浔龙河村"},
+        {"province": "湖南省", "city": "岳阳市", "county": "平江县", "township": "某某镇",
+         "village": "大坪村"},
+    ]
+    for draft in result.drafts:
+        case = parse_case_text(draft.markdown(), draft.slug, vocab)
+        assert check_provenance(case, text) == []
+        assert case.region.village in draft.meta["evidence"]["region"]
