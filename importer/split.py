@@ -100,7 +100,8 @@ def mentions(text: str) -> list[re.Match]:
         name = m.group("name")
         if name in STOP_NAMES or (m.group("township") or "") in STOP_NAMES:
             continue
-        if m.group("county") and NOT_NAME_RE.search(m.group("county")[:-1]):
+        county = m.group("county") or ""
+        if county and (NOT_NAME_RE.search(county[:-1]) or county[:-1] in "全我本该各每"):
             continue  # 全市, 我县: not a county's name
         if NOT_NAME_RE.search(name[:-1]):  # 正在朝着村强民富: words, not a place name
             continue
