@@ -25,8 +25,10 @@ WHOLE_AREA_RE = re.compile(r"[，；](?:今年|目前|当前)?"
                            r"(?:全市|我市|本市|全县|我县|全省|全区|呈现|形成|营造)")
 NOT_NAME_RE = re.compile(r"[在着的了为和与向对把将从是有等及并或被让使个年市县省]")
 ANAPHOR_RE = re.compile(r"^(?:该村|该镇|该乡|全村|村里|这个村|此外，该村|同时，该村)")
-ENUM_RE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、．.]|（[一二三四五六七八九十]{1,3}）|"
-                     r"第[一二三四五六七八九十]{1,3}[章节部分项])")
+# Numbering styles of a report's parts, outermost first: 第一部分, 一、, （一）.
+ENUM_STYLES = (re.compile(r"^第[一二三四五六七八九十]{1,3}[章节部分项][、，：:\s]*"),
+               re.compile(r"^[一二三四五六七八九十]{1,3}[、．.]"),
+               re.compile(r"^（[一二三四五六七八九十]{1,3}）"))
 
 
 @dataclass
@@ -66,20 +68,30 @@ def find_units(doc: Document) -> list[Unit]:
     return ([overview] if overview else []) + practices + cases
 
 
+def _numbered_parts(doc: Document) -> tuple[re.Pattern | None, list[int]]:
+    """The outermost numbering style used at least twice, and the blocks it opens."""
+    for style in ENUM_STYLES:
+        starts = [i for i, b in enumerate(doc.blocks) if style.match(b.text)]
+        if len(starts) >= 2:
+            return style, starts
+    return None, []
+
+
 def _lines_of_work(doc: Document, blocks) -> list[Unit]:
-    """Numbered parts (一、抓机制构建……) when the report has at least two of them."""
-    starts = [i for i, b in enumerate(doc.blocks) if ENUM_RE.match(b.text)]
-    if len(starts) < 2:
-        return []
+    """Numbered parts (一、抓机制构建……) when the report has at least two of them. A part that
+    opens with a village's name (一、长湖村：……) is that village's case, not a line of work."""
+    style, starts = _numbered_parts(doc)
     units = []
     for n, i in enumerate(starts):
+        name = style.sub("", doc.blocks[i].text)
+        if any(m.start() == 0 for m in mentions(name[:16])):
+            continue
         stop = starts[n + 1] if n + 1 < len(starts) else len(doc.blocks)
         level = doc.blocks[i].level
         for j in range(i + 1, stop):
             if doc.blocks[j].level and (not level or doc.blocks[j].level <= level):
                 stop = j
                 break
-        name = ENUM_RE.sub("", doc.blocks[i].text)
         name = re.split(r"[。！？；：]", name)[0].strip()
         units.append(Unit("practice", name, [(blocks[i][0], blocks[stop - 1][1])]))
     return units

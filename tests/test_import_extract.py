@@ -61,3 +61,30 @@ def test_county_township_and_village_come_from_the_mention_and_the_gazetteer():
         case = parse_case_text(draft.markdown(), draft.slug, vocab)
         assert check_provenance(case, text) == []
         assert case.region.village in draft.meta["evidence"]["region"]
+
+
+def drafts_of(text: str, name: str) -> list[tuple]:
+    result = import_text(text, name, load_vocabulary())
+    return [(d.kind, d.meta["title"], sorted((f["value"], f["unit"])
+                                            for f in d.meta.get("figures", [])))
+            for d in result.drafts]
+
+
+def test_numbered_village_sections_are_cases_not_lines_of_work():
+    text = ("# 某县典型案例\n## 一、长湖村：流转抛荒地\n该村通过流转抛荒土地，吸纳30余农户就业。\n"
+            "## 二、瓦坪村：村社联营\n推行“村社联营”模式，村集体经济收入增长近20万元。\n")
+    assert drafts_of(text, "cases.md") == [
+        ("case", "长湖村：流转抛荒地", [(30, "户")]),
+        ("case", "瓦坪村：村社联营", [(20, "万元")]),
+    ]
+
+
+def test_only_the_outermost_numbering_makes_lines_of_work():
+    text = ("一、抓三资盘活，提升内生力。\n（一）摸清家底。清理资产8.06亿元。\n"
+            "（二）盘活资产。流转土地7.5万余亩。\n二、抓群众参与。\n（一）强化村民自治。80%以上群众参与。\n"
+            "比如，长湖村通过流转抛荒土地，吸纳30余农户就业。\n")
+    assert drafts_of(text, "report.txt") == [
+        ("practice", "抓三资盘活，提升内生力", [(8.06, "亿元"), (75000, "亩")]),
+        ("practice", "抓群众参与", [(80, "%")]),
+        ("case", "长湖村：通过流转抛荒土地", [(30, "户")]),
+    ]
