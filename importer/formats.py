@@ -50,19 +50,25 @@ def read_docx(path: Path, name: str) -> Document:
 
     try:
         document = docx.Document(str(path))
-        items = [(_docx_text(p), _docx_level(p)) for p in document.paragraphs]
-        for table in document.tables:
-            for row in table.rows:
-                cells = dict.fromkeys(c.text.strip() for c in row.cells if c.text.strip())
-                items.append(("　".join(cells), 0))
+        items: list[tuple[str, int]] = []
+        for part in document.iter_inner_content():  # paragraphs and tables in reading order
+            if hasattr(part, "rows"):
+                items += _docx_rows(part)
+            else:
+                items.append((part.text, _docx_level(part)))
     except (KeyError, ValueError, zipfile.BadZipFile, LxmlError) as exc:
         raise ImportFailed(f"“{name}”这个 Word 文件已损坏，无法读取") from exc
     blocks = make_blocks(items)
     return Document(blocks, first_chinese_heading(blocks))
 
 
-def _docx_text(paragraph) -> str:
-    return paragraph.text
+def _docx_rows(table) -> list[tuple[str, int]]:
+    """One line per row, cells joined as clauses (merged cells repeat, so they are deduplicated)."""
+    rows = []
+    for row in table.rows:
+        cells = dict.fromkeys(c.text.strip() for c in row.cells if c.text.strip())
+        rows.append(("，".join(cells), 0))
+    return rows
 
 
 def _docx_level(paragraph) -> int:

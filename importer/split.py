@@ -21,6 +21,9 @@ MENTION_RE = re.compile(
     r"(?![级民集党委干组部两庄里务镇乡])", re.MULTILINE)
 STOP_NAMES = {"乡村", "农村", "城乡", "全村", "各村", "该村", "本村", "我村", "每村", "全镇",
               "全乡", "乡镇", "各乡镇", "村镇", "集镇", "城镇", "该镇", "本镇"}
+# 典型村, 示范村, 薄弱村: kinds of village, not names.
+KIND_WORDS = ("典型", "示范", "先进", "薄弱", "贫困", "重点", "试点", "美丽", "文明", "扶持",
+              "脱贫", "后进", "涣散", "空壳", "中心", "行政", "自然", "特色", "传统", "样板")
 WHOLE_AREA_RE = re.compile(r"[，；](?:今年|目前|当前)?"
                            r"(?:全市|我市|本市|全县|我县|全省|全区|呈现|形成|营造)")
 NOT_NAME_RE = re.compile(r"[在着的了为和与向对把将从是有等及并或被让使个年市县省]")
@@ -111,6 +114,8 @@ def mentions(text: str) -> list[re.Match]:
     for m in MENTION_RE.finditer(text):
         name = m.group("name")
         if name in STOP_NAMES or (m.group("township") or "") in STOP_NAMES:
+            continue
+        if name[:-1].endswith(KIND_WORDS) or name[:2] in KIND_WORDS:
             continue
         county = m.group("county") or ""
         if county and (NOT_NAME_RE.search(county[:-1]) or county[:-1] in "全我本该各每"):

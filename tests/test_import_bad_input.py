@@ -233,3 +233,23 @@ def test_scanned_pdf_is_read_by_ocr_and_flagged(tmp_path, vocab):
     assert {"银田村", "长湖村"} <= villages
     figures = {(f["value"], f["unit"]) for d in result.drafts for f in d.meta.get("figures", [])}
     assert {(62, "户"), (30, "户")} <= figures
+
+
+def test_docx_tables_are_read_in_place(tmp_path, vocab):
+    document = docx.Document()
+    document.add_heading("典型村情况表", level=1)
+    document.add_paragraph("下表列出两个村的做法。")
+    table = document.add_table(rows=2, cols=3)
+    for row, cells in zip(table.rows, [("长湖村", "流转抛荒土地", "收入50万元"),
+                                       ("瓦坪村", "村社联营", "收入增长近20万元")], strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    document.add_paragraph("以上情况供参考。")
+    path = tmp_path / "table.docx"
+    document.save(str(path))
+    result = import_file(path, vocab)
+    lines = result.source_text.splitlines()
+    assert lines[2] == "长湖村，流转抛荒土地，收入50万元" and lines[-1] == "以上情况供参考。"
+    figures = {d.meta["region"]["village"]: [(f["value"], f["unit"]) for f in d.meta["figures"]]
+               for d in result.drafts}
+    assert figures == {"长湖村": [(50, "万元")], "瓦坪村": [(20, "万元")]}
