@@ -7,6 +7,8 @@ this module stays free of Flask.
 
 from __future__ import annotations
 
+from handouts.charts import chart_dict
+from handouts.charts import income_chart
 from handouts.content import cjk_join
 from handouts.content import discussion_questions
 from handouts.content import facts_rows
@@ -26,7 +28,8 @@ def handout_data(pack: Pack, cases: list[dict]) -> dict:
                  sections=[dict(s, markdown=join_cjk_lines(s["markdown"]))
                            for s in case["sections"]],
                  facts=[{"label": k, "value": v} for k, v in facts_rows(case)],
-                 questions=discussion_questions(case))
+                 questions=discussion_questions(case),
+                 income_chart=chart_dict(income_chart([case], key=f"income-{i}")))
             for i, case in enumerate(cases, 1)
         ],
     }
