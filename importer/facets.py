@@ -7,8 +7,10 @@ problem such as 荒着 is a query's need, not a fact the report states).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
+from importer.text import CLAUSE_BREAKS
 from importer.text import Sentences
 from importer.text import quote_at
 
@@ -58,7 +60,7 @@ def suggest(text: str, spans: list[tuple[int, int]], sentences: Sentences,
         piece = text[start:end]
         for facet in FACETS:
             for value in sorted(getattr(vocab, facet)):
-                pos = _first(piece, _aliases(value))
+                pos = _first(piece, _aliases(value), value)
                 if pos is not None:
                     note(facet, value, start + pos)
         for word, terrain in TERRAIN_WORDS.items():
@@ -87,6 +89,34 @@ def _concepts(piece: str, vocab) -> list[tuple[str, str, int]]:
             and (m.end - m.start >= 3 or per_span[(m.start, m.end)] == 1)]
 
 
-def _first(piece: str, words: frozenset[str]) -> int | None:
+def _first(piece: str, words: frozenset[str], value: str) -> int | None:
     hits = [piece.find(w) for w in words if w and w in piece]
-    return min(hits) if hits else None
+    if hits:
+        return min(hits)
+    cover = _word_cover(value)
+    if len(cover) < 2:
+        return None
+    at = 0
+    for clause in re.split(f"([{CLAUSE_BREAKS}])", piece):
+        # 土地流转 in 流转抛荒土地: each dictionary word of the value within one clause
+        if all(w in clause for w in cover):
+            return at + min(clause.find(w) for w in cover)
+        at += len(clause)
+    return None
+
+
+@lru_cache(maxsize=512)
+def _word_cover(value: str) -> tuple[str, ...]:
+    """The dictionary words that tile `value` left to right (土地流转 -> 土地, 流转), if any."""
+    from indexer.segment import analyze
+
+    subs = {(t.start, t.end): t.text for t in analyze(value)
+            if not t.main and len(t.text) > 1 and t.end - t.start < len(value)}
+    out, at = [], 0
+    while at < len(value):
+        end = max((e for (s, e) in subs if s == at), default=None)
+        if end is None:
+            return ()
+        out.append(subs[(at, end)])
+        at = end
+    return tuple(out)
