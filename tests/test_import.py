@@ -214,7 +214,7 @@ def test_cli_writes_drafts_that_check_accepts(tmp_path):
     result = runner.invoke(main, ["import", str(REPORT), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "写出草稿 13 篇" in result.output
-    checked = runner.invoke(main, ["check", str(out)])
+    checked = runner.invoke(main, ["check", str(out), "--provenance", "--source", str(REPORT)])
     assert checked.exit_code == 0, checked.output
     assert "13 个合格" in checked.output
     again = runner.invoke(main, ["import", str(REPORT), "--out", str(out)])
