@@ -180,6 +180,16 @@ def test_web_page_of_the_report_reads_without_its_scripts(md_result, vocab, tmp_
     assert set(cases_by_place(result)) == set(cases_by_place(md_result))
 
 
+def test_gbk_text_of_the_report_gives_the_same_cases(md_result, vocab, tmp_path):
+    path = tmp_path / "report.txt"
+    path.write_bytes(REPORT.read_text(encoding="utf-8").encode("gbk"))
+    result = import_file(path, vocab)
+    assert any("GBK" in w for w in result.warnings)
+    assert set(cases_by_place(result)) == set(cases_by_place(md_result))
+    found = set().union(*(draft_figures(d) for d in result.drafts))
+    assert set().union(*(draft_figures(d) for d in md_result.drafts)) == found
+
+
 @pytest.mark.browser
 def test_pdf_printed_by_chromium_gives_the_same_cases(md_result, vocab, tmp_path):
     """A PDF with a text layer (Chromium prints the report to A4; pypdf reads it back)."""
