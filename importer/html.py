@@ -46,19 +46,21 @@ def sanitized_tree(html: str):
 
 
 def blocks_of(tree) -> list[tuple[str, int]]:
-    """Innermost block elements in document order, with their heading level."""
+    """Innermost block elements in document order, with their heading level; a line break
+    (<br>) inside one ends a paragraph too, as many government sites write paragraphs."""
+    for br in tree.iter("br"):
+        br.tail = "\n" + (br.tail or "")
     items = []
     for el in tree.iter():
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag not in BLOCK_TAGS:
             continue
         if any(isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in el.iterdescendants()):
-            own = clean_line(el.text or "")  # text directly in a wrapper div still counts
-            if own:
-                items.append((own, 0))
+            items += [(line, 0) for line in (el.text or "").split("\n")]  # a wrapper's own text
             continue
-        items.append((clean_line("".join(el.itertext())), HEADINGS.get(tag, 0)))
-    return items
+        level = HEADINGS.get(tag, 0)
+        items += [(line, level) for line in "".join(el.itertext()).split("\n")]
+    return [(clean_line(text), level) for text, level in items if clean_line(text)]
 
 
 def html_document(raw: bytes, name: str) -> Document:

@@ -253,3 +253,12 @@ def test_docx_tables_are_read_in_place(tmp_path, vocab):
     figures = {d.meta["region"]["village"]: [(f["value"], f["unit"]) for f in d.meta["figures"]]
                for d in result.drafts}
     assert figures == {"长湖村": [(50, "万元")], "瓦坪村": [(20, "万元")]}
+
+
+def test_web_page_with_line_breaks_for_paragraphs(tmp_path, vocab):
+    body = "<br>\n".join(SAMPLE.splitlines())
+    path = tmp_path / "br.html"
+    path.write_text(f"<html><body><div class='TRS_Editor'>{body}</div></body></html>", "utf-8")
+    result = import_file(path, vocab)
+    assert result.source_text.splitlines() == SAMPLE.splitlines()
+    assert [d.kind for d in result.drafts] == ["practice", "practice", "case", "case"]
