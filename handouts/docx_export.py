@@ -22,6 +22,7 @@ from handouts.content import Block
 from handouts.content import cjk_join
 from handouts.content import discussion_questions
 from handouts.content import facts_rows
+from handouts.content import figure_sources
 from handouts.content import md_blocks
 from handouts.docx_xml import HEADING_FONT
 from handouts.docx_xml import add_field
@@ -108,6 +109,7 @@ def _case(doc, number: int, case: dict) -> None:
         doc.add_heading("讨论题", level=2)
         for i, q in enumerate(questions, 1):
             doc.add_paragraph(f"{i}. {q}")
+    _figure_sources(doc, case)
     source = doc.add_paragraph()
     source.paragraph_format.space_before = Pt(12)
     lead = source.add_run("来源：")
@@ -147,6 +149,21 @@ def _income_chart(doc, case: dict) -> None:
     caption.add_run("；".join(_row_text(r) for r in chart.rows))
     for run in caption.runs:
         run.font.size, run.font.color.rgb = Pt(9), MUTED
+
+
+def _figure_sources(doc, case: dict) -> None:
+    """Each source sentence once, after the figures it backs, so every number can be checked."""
+    sources = figure_sources(case)
+    if not sources:
+        return
+    doc.add_heading("数字出处", level=2)
+    for i, entry in enumerate(sources, 1):
+        para = doc.add_paragraph()
+        lead = para.add_run(f"{i}. {'；'.join(entry['figures'])}：")
+        lead.bold = True
+        para.add_run(f"“{entry['quote']}”")
+        for run in para.runs:
+            run.font.size = Pt(9.5)
 
 
 def _row_text(row) -> str:

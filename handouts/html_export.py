@@ -12,6 +12,7 @@ from handouts.charts import income_chart
 from handouts.content import cjk_join
 from handouts.content import discussion_questions
 from handouts.content import facts_rows
+from handouts.content import figure_sources
 from handouts.content import join_cjk_lines
 from handouts.pack import Pack
 
@@ -29,6 +30,7 @@ def handout_data(pack: Pack, cases: list[dict]) -> dict:
                            for s in case["sections"]],
                  facts=[{"label": k, "value": v} for k, v in facts_rows(case)],
                  questions=discussion_questions(case),
+                 figure_sources=figure_sources(case),
                  income_chart=chart_dict(income_chart([case], key=f"income-{i}")))
             for i, case in enumerate(cases, 1)
         ],

@@ -129,6 +129,11 @@ def test_handouts_carry_the_chart(shipped_client, path):
         assert len(images) == 3  # each of the three states an amount: one picture each
         assert 'descr="村级集体经济收入（万元）：长湖村2020年5万元' in xml
         assert "增加45万元，为2020年的10倍" in xml
+        # every figure's source sentence, once per sentence, under 数字出处
+        assert xml.count("数字出处") == 3 and "吸纳30余农户就业、提供技术支持" in xml
     else:
         html = resp.get_data(as_text=True)
         assert html.count("<svg") == 3 and "增加45万元，为2020年的10倍" in html
+        assert html.count('<section class="figure-sources">') == 3
+        # 长湖村's three figures share one sentence: it is printed once
+        assert html.count("吸纳30余农户就业、提供技术支持") == 1

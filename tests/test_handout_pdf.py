@@ -55,6 +55,9 @@ def test_print_handout_pdf_holds_titles_figures_and_sources(shipped_app, shipped
         for words in CHART_TEXT[case["id"]]:
             assert words in text, (case["id"], words)
     assert text.count("村级集体经济收入（万元）") == len(TRIO)  # one chart title per case
+    # the source sentences behind the figures are printed too (数字出处)
+    assert text.count("数字出处") == len(TRIO)
+    assert squash("村级集体经济收入从2020年的5万元增长至现在的50万元。") in text
     # pages[0] is the cover with the contents; each case sheet starts on a page of its own
     starts = [next(i for i, p in enumerate(pages) if i and f"案例{n}·" in p)
               for n in range(1, len(TRIO) + 1)]
