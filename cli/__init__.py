@@ -18,6 +18,7 @@ from cli.library import search
 from cli.library import serve
 from cli.loadtest import loadtest
 from cli.recommend import recommend_command
+from cli.users import user_group
 
 
 @click.group()
@@ -26,7 +27,7 @@ def main() -> None:
 
 
 for command in (index, check, search, serve, recommend_command, export_command, db_group,
-                loadtest, eval_command, bench_command, import_command):
+                loadtest, eval_command, bench_command, import_command, user_group):
     main.add_command(command)
 
 
