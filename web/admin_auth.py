@@ -68,9 +68,9 @@ def publisher_required(view):
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SECURE", False)  # True forces it even behind HTTP
+    # Flask's defaults name these keys (SameSite None): set ours unless configured otherwise.
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config["SESSION_COOKIE_SAMESITE"] or "Lax"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked in admin's before_request
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     app.session_interface = SessionInterface()

@@ -37,7 +37,10 @@ def cases_dir() -> Path:
 
 
 def data_dir() -> Path:
-    return Path(current_app.config["EDITABLE_DATA_DIR"])
+    folder = current_app.config["EDITABLE_DATA_DIR"]
+    if not folder:
+        raise RuntimeError("EDITABLE_DATA_DIR is not configured")
+    return Path(folder)
 
 
 def vocab():
@@ -68,8 +71,11 @@ def init_app(app: Flask) -> None:
     """The job runner builds with this app's folders and embedder; editable data files."""
     import os
 
-    app.config.setdefault("EDITABLE_DATA_DIR", os.path.join(app.instance_path, "data"))
-    segment.set_data_dir(Path(app.config["EDITABLE_DATA_DIR"]))
+    # Tests read only the shipped files unless they name a folder of their own.
+    app.config.setdefault("EDITABLE_DATA_DIR",
+                          None if app.testing else os.path.join(app.instance_path, "data"))
+    folder = app.config["EDITABLE_DATA_DIR"]
+    segment.set_data_dir(Path(folder) if folder else None)
 
     def build(session, rebuild: bool):
         with app.app_context():
