@@ -24,8 +24,9 @@ JSON = {"Accept": "application/json"}
 @pytest.fixture
 def app(tmp_path):
     app = admin_world(tmp_path)
-    text = CASE_TEXT.replace("source: {document: 测试报告}", "source: {document: 测试报告}\n"
-                             "evidence:\n  industries: {加工: 花竹村成立茶叶专业合作社，做茶叶加工。}")
+    evidence = "evidence:\n  industries: {加工: 花竹村成立茶叶专业合作社，做茶叶加工。}"
+    text = CASE_TEXT.replace("source: {document: 测试报告}",
+                             "source: {document: 测试报告}\n" + evidence)
     text = text.replace("title: 花竹村：办茶叶加工合作社", "title: 新花竹村：茶叶合作社扩建")
     with app.extensions["casebase_sessionmaker"]() as session:
         store_import(session, import_result(text, SOURCE, "xinhuazhu-tea"), "report.md", "pub1")
@@ -120,7 +121,7 @@ def test_publish_unpublish_revert(app, tmp_path):
     assert path.read_text(encoding="utf-8").startswith("---\nid: xinhuazhu-tea")
     hits = client.get("/api/search?q=茶叶合作社扩建").get_json()["hits"]
     assert hits[0]["id"] == "xinhuazhu-tea"
-    assert client.get("/admin/jobs/%d" % job.id).status_code == 200
+    assert client.get(f"/admin/jobs/{job.id}").status_code == 200
 
     resp = client.post("/admin/cases/xinhuazhu-tea/unpublish", data={"csrf_token": token},
                        headers=JSON)
