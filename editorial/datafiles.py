@@ -18,7 +18,8 @@ from editorial.records import read_text
 from editorial.records import write_revision
 from indexer import segment
 
-FILES = {"userdict.txt": "词典（分词用词）", "synonyms.txt": "同义词组"}
+FILES = {"userdict.txt": "词典（分词用词）", "synonyms.txt": "同义词组",
+         "concepts.yaml": "概念词表"}
 WORD_RE = re.compile(r"^[^\s#]{2,20}$")
 
 
@@ -58,6 +59,45 @@ def with_group(text: str, group: list[str]) -> str:
     if clash:
         raise DataEditError(f"“{'、'.join(clash)}”已在其他同义词组中")
     return text.rstrip("\n") + "\n" + " ".join(group) + "\n"
+
+
+def with_concept(text: str, phrases: list[str], concepts: list[str], vocab) -> str:
+    """Add a concept-lexicon entry: plain words (phrases) that point to vocabulary values.
+
+    The new file is read back with the lexicon's own loader before it is returned, so a
+    saved lexicon always loads.
+    """
+    allowed = set(vocab.models) | set(vocab.industries) | set(vocab.resources)
+    if not phrases or not concepts:
+        raise DataEditError("概念词条需要至少一个说法和一个概念")
+    unknown = [c for c in concepts if c not in allowed]
+    if unknown:
+        raise DataEditError(f"“{'、'.join(unknown)}”不是词表中的模式、产业或资源")
+    entry = (f"  - kind: need\n    phrases: [{', '.join(map(_quoted, phrases))}]\n"
+             f"    concepts: [{', '.join(map(_quoted, concepts))}]\n")
+    new = text.rstrip("\n") + "\n" + entry
+    lexicon_from_text(new)
+    return new
+
+
+def _quoted(word: str) -> str:
+    return '"' + word.replace("\\", "").replace('"', "") + '"'
+
+
+def lexicon_from_text(text: str):
+    """Load a lexicon from text (through a temporary file: the loader reads paths)."""
+    import tempfile
+
+    from indexer.concepts import LexiconError
+    from indexer.concepts import load_lexicon
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "concepts.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            return load_lexicon(path)
+        except LexiconError as exc:
+            raise DataEditError(str(exc)) from exc
 
 
 def save(session: Session, data_dir: Path, name: str, text: str, user: str) -> Revision:

@@ -35,6 +35,7 @@ SYNONYMS = DATA_DIR / "synonyms.txt"
 # is read instead of the shipped one, so the installed package is never written to.
 _override_dir: Path | None = None
 _override_stamp: tuple = ()
+_reload_hooks: list = []  # caches elsewhere built from this analysis (search.highlight)
 
 # Words too common to carry meaning in this domain's queries; also dropped at index time.
 STOPWORDS = frozenset(
@@ -98,7 +99,7 @@ def _stamp() -> tuple:
     if _override_dir is None:
         return ()
     out = []
-    for name in ("userdict.txt", "synonyms.txt"):
+    for name in ("userdict.txt", "synonyms.txt", "concepts.yaml"):
         try:
             out.append((_override_dir / name).stat().st_mtime_ns)
         except OSError:
@@ -117,8 +118,17 @@ def reload() -> None:
     """Forget the loaded dictionary and synonyms; the next analysis reads the files again."""
     global _override_stamp
     _override_stamp = _stamp()
-    for cached in (synonym_groups, _jieba, _known_literals, _literal_re):
+    from indexer.concepts import default_lexicon  # late: concepts reads data_file from here
+
+    for cached in (synonym_groups, _jieba, _known_literals, _literal_re, default_lexicon):
         cached.cache_clear()
+    for hook in _reload_hooks:
+        hook()
+
+
+def on_reload(hook) -> None:
+    """Call `hook()` whenever the data files are read again (to drop derived caches)."""
+    _reload_hooks.append(hook)
 
 
 def reload_if_changed() -> bool:

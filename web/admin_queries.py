@@ -14,6 +14,9 @@ from flask import url_for
 
 from editorial import datafiles
 from editorial.report import missed_queries
+from indexer import segment
+from indexer.concepts import default_lexicon
+from indexer.concepts import tag_text
 from indexer.segment import analyze
 from indexer.segment import preview_segment
 from search.engine import run_search
@@ -23,12 +26,14 @@ from web.admin_services import data_dir
 from web.admin_services import respond
 from web.admin_services import start_reindex
 from web.admin_services import user_name
+from web.admin_services import vocab
 from web.db import get_session
 from web.errors import error_response
 from web.errors import wants_json
 from web.services import get_service
 
 MAX_QUERY = 200
+BOXES = ("words", "group", "phrases", "concepts")  # the form's text boxes
 
 
 def keyword_total(text: str) -> int:
@@ -52,25 +57,43 @@ def words_of(tokens) -> list[str]:
     return [t.text for t in tokens if t.main]
 
 
+def concepts_of(q: str, lexicon) -> list[str]:
+    return sorted({m.concept for m in tag_text(q, lexicon)})
+
+
 def edit_data(form) -> tuple[dict, dict]:
-    """The edit form's state and its errors; `after` is the preview segmentation."""
+    """The edit form's state and its errors; `after` is the preview (nothing is written)."""
     q = form.get("q", "")[:MAX_QUERY]
-    data = {"q": q, "words": form.get("words", ""), "group": form.get("group", ""),
+    data = {"q": q, **{k: form.get(k, "") for k in BOXES},
             "before": words_of(analyze(q, mode="query")), "after": None,
-            "files": datafiles.FILES}
+            "concepts_before": concepts_of(q, default_lexicon()), "concepts_after": None}
     errors: dict[str, str] = {}
-    try:
-        words = datafiles.parse_words(data["words"])
-    except datafiles.DataEditError as exc:
-        errors["words"], words = str(exc), []
-    try:
-        group = datafiles.parse_words(data["group"])
-    except datafiles.DataEditError as exc:
-        errors["group"], group = str(exc), []
-    data["_parsed"] = (words, group)
-    if words or group:
-        data["after"] = words_of(preview_segment(q, words, [group] if group else []))
+    parsed = {}
+    for key in BOXES:
+        try:
+            parsed[key] = datafiles.parse_words(data[key])
+        except datafiles.DataEditError as exc:
+            errors[key], parsed[key] = str(exc), []
+    data["_parsed"] = parsed
+    if parsed["words"] or parsed["group"]:
+        groups = [parsed["group"]] if parsed["group"] else []
+        data["after"] = words_of(preview_segment(q, parsed["words"], groups))
+    if parsed["phrases"] or parsed["concepts"]:
+        try:
+            text = datafiles.with_concept(datafiles.current_text(_folder(), "concepts.yaml"),
+                                          parsed["phrases"], parsed["concepts"], vocab())
+            data["concepts_after"] = concepts_of(q, datafiles.lexicon_from_text(text))
+        except datafiles.DataEditError as exc:
+            errors["concepts"] = str(exc)
     return data, errors
+
+
+def _folder():
+    """The editable folder, or the shipped files' folder for a preview when none is set."""
+    try:
+        return data_dir()
+    except RuntimeError:
+        return segment.DATA_DIR
 
 
 def query_edit():
@@ -80,11 +103,11 @@ def query_edit():
 
 def query_save():
     data, errors = edit_data(request.form)
-    words, group = data.pop("_parsed")
-    if not errors and not words and not group:
-        errors["words"] = "请填写要加入词典的词，或一组同义词"
+    parsed = data.pop("_parsed")
+    if not errors and not any(parsed.values()):
+        errors["words"] = "请填写要加入词典的词、一组同义词或一个概念词条"
     try:
-        changed = _apply(words, group) if not errors else []
+        changed = _apply(parsed) if not errors else []
     except datafiles.DataEditError as exc:
         errors["save"] = str(exc)
     if errors:
@@ -97,9 +120,10 @@ def query_save():
     return redirect(url_for("admin.job", job_id=job.id))
 
 
-def _apply(words: list[str], group: list[str]) -> list[str]:
+def _apply(parsed: dict[str, list[str]]) -> list[str]:
     """Write each edited file (all checks first, so a refused edit writes nothing)."""
     session, folder, new = get_session(), data_dir(), {}
+    words, group = parsed["words"], parsed["group"]
     if words:
         text = datafiles.current_text(folder, "userdict.txt")
         for w in words:
@@ -108,6 +132,10 @@ def _apply(words: list[str], group: list[str]) -> list[str]:
     if group:
         new["synonyms.txt"] = datafiles.with_group(
             datafiles.current_text(folder, "synonyms.txt"), group)
+    if parsed["phrases"] or parsed["concepts"]:
+        new["concepts.yaml"] = datafiles.with_concept(
+            datafiles.current_text(folder, "concepts.yaml"), parsed["phrases"],
+            parsed["concepts"], vocab())
     for name, text in new.items():
         datafiles.save(session, folder, name, text, user_name())
     return list(new)
