@@ -18,8 +18,9 @@ from editorial.records import read_text
 from editorial.records import write_revision
 from indexer import segment
 
-FILES = {"userdict.txt": "词典（分词用词）", "synonyms.txt": "同义词组",
-         "concepts.yaml": "概念词表"}
+FILES = {"userdict.txt": "词典（分词用词）", "synonyms.txt": "同义词组"}
+if (segment.DATA_DIR / "concepts.yaml").is_file():  # issue 13's concept lexicon, when shipped
+    FILES["concepts.yaml"] = "概念词表"
 WORD_RE = re.compile(r"^[^\s#]{2,20}$")
 
 

@@ -14,8 +14,8 @@ from editorial.models import Upload
 from editorial.records import audit
 from indexer.models import utcnow
 from indexer.parse import CaseFormatError
-from indexer.parse import Vocabulary
 from indexer.parse import parse_case_text
+from indexer.vocabulary import Vocabulary
 
 
 class EditConflict(Exception):

@@ -18,8 +18,9 @@ from editorial.models import Revision
 from editorial.records import audit
 from editorial.records import read_text
 from editorial.records import write_revision
-from indexer.parse import SLUG_RE
-from indexer.parse import Vocabulary
+from indexer.slug import SLUG_RULE
+from indexer.slug import is_slug
+from indexer.vocabulary import Vocabulary
 
 
 class PublishError(Exception):
@@ -27,8 +28,8 @@ class PublishError(Exception):
 
 
 def case_path(cases_dir: Path, slug: str) -> Path:
-    if not SLUG_RE.match(slug):  # a slug becomes a file name: no path tricks
-        raise PublishError("案例编号只能用小写字母、数字和连字符")
+    if not is_slug(slug):  # a slug becomes a file name: no path tricks
+        raise PublishError(SLUG_RULE)
     return Path(cases_dir) / f"{slug}.md"
 
 

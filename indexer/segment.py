@@ -118,9 +118,7 @@ def reload() -> None:
     """Forget the loaded dictionary and synonyms; the next analysis reads the files again."""
     global _override_stamp
     _override_stamp = _stamp()
-    from indexer.concepts import default_lexicon  # late: concepts reads data_file from here
-
-    for cached in (synonym_groups, _jieba, _known_literals, _literal_re, default_lexicon):
+    for cached in (synonym_groups, _jieba, _known_literals, _literal_re):
         cached.cache_clear()
     for hook in _reload_hooks:
         hook()

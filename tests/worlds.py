@@ -27,6 +27,7 @@ def make_world(root: Path, cases_dir: Path, model: str = "fake", models_dir: Pat
         "MODELS_DIR": str(models_dir or root / "models"),
         "SECRET_KEY": "test",
         "INDEX_CHECK_INTERVAL": 0,  # see a new generation at once, not after a second
+        "EDITABLE_DATA_DIR": None,  # the shipped dictionary, whatever instance/data holds
         **config,
     })
     build(app)

@@ -131,9 +131,6 @@ def register(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
-    app.config.setdefault("RATELIMIT_LOGIN", "10 per minute")
-    app.config.setdefault("DUPLICATE_SIMILARITY", 0.93)  # mean-vector cosine; see README
     admin_auth.init_app(app)
     admin_services.init_app(app)
     register(app)

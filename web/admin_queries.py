@@ -15,8 +15,6 @@ from flask import url_for
 from editorial import datafiles
 from editorial.report import missed_queries
 from indexer import segment
-from indexer.concepts import default_lexicon
-from indexer.concepts import tag_text
 from indexer.segment import analyze
 from indexer.segment import preview_segment
 from search.engine import run_search
@@ -34,6 +32,7 @@ from web.services import get_service
 
 MAX_QUERY = 200
 BOXES = ("words", "group", "phrases", "concepts")  # the form's text boxes
+HAS_CONCEPTS = "concepts.yaml" in datafiles.FILES
 
 
 def keyword_total(text: str) -> int:
@@ -57,8 +56,14 @@ def words_of(tokens) -> list[str]:
     return [t.text for t in tokens if t.main]
 
 
-def concepts_of(q: str, lexicon) -> list[str]:
-    return sorted({m.concept for m in tag_text(q, lexicon)})
+def concepts_of(q: str, lexicon=None) -> list[str] | None:
+    """The concepts the lexicon finds in `q` (None without a concept lexicon)."""
+    if not HAS_CONCEPTS:
+        return None
+    from indexer.concepts import default_lexicon
+    from indexer.concepts import tag_text
+
+    return sorted({m.concept for m in tag_text(q, lexicon or default_lexicon())})
 
 
 def edit_data(form) -> tuple[dict, dict]:
@@ -66,7 +71,7 @@ def edit_data(form) -> tuple[dict, dict]:
     q = form.get("q", "")[:MAX_QUERY]
     data = {"q": q, **{k: form.get(k, "") for k in BOXES},
             "before": words_of(analyze(q, mode="query")), "after": None,
-            "concepts_before": concepts_of(q, default_lexicon()), "concepts_after": None}
+            "concepts_before": concepts_of(q), "has_concepts": HAS_CONCEPTS, "concepts_after": None}
     errors: dict[str, str] = {}
     parsed = {}
     for key in BOXES:
@@ -78,7 +83,9 @@ def edit_data(form) -> tuple[dict, dict]:
     if parsed["words"] or parsed["group"]:
         groups = [parsed["group"]] if parsed["group"] else []
         data["after"] = words_of(preview_segment(q, parsed["words"], groups))
-    if parsed["phrases"] or parsed["concepts"]:
+    if (parsed["phrases"] or parsed["concepts"]) and not HAS_CONCEPTS:
+        errors["concepts"] = "这个版本没有概念词表"
+    elif parsed["phrases"] or parsed["concepts"]:
         try:
             text = datafiles.with_concept(datafiles.current_text(_folder(), "concepts.yaml"),
                                           parsed["phrases"], parsed["concepts"], vocab())

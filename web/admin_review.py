@@ -51,5 +51,5 @@ def duplicates(draft: Draft, meta: dict) -> list[dict]:
         similar = similar_by_text(gen, service.embedder, case,
                                   current_app.config["DUPLICATE_SIMILARITY"])
     return [{"id": d.slug, "title": d.title, "reason": d.reason,
-             "url": url_for("case_page", slug=d.slug)}
+             "url": url_for("core.case_page", slug=d.slug)}
             for d in near_duplicates(case, gen.catalog, similar)]

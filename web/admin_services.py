@@ -16,7 +16,7 @@ from editorial.jobs import request_job
 from editorial.models import IndexJob
 from indexer import segment
 from indexer.build import build_index
-from indexer.parse import load_vocabulary
+from indexer.vocabulary import load_vocabulary
 from web.db import get_session
 from web.errors import wants_json
 from web.services import get_service
@@ -69,12 +69,7 @@ def job_view(job: IndexJob | None) -> dict | None:
 
 def init_app(app: Flask) -> None:
     """The job runner builds with this app's folders and embedder; editable data files."""
-    import os
-
-    # Tests read only the shipped files unless they name a folder of their own.
-    app.config.setdefault("EDITABLE_DATA_DIR",
-                          None if app.testing else os.path.join(app.instance_path, "data"))
-    folder = app.config["EDITABLE_DATA_DIR"]
+    folder = app.config.get("EDITABLE_DATA_DIR")
     segment.set_data_dir(Path(folder) if folder else None)
 
     def build(session, rebuild: bool):
