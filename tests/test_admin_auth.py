@@ -1,5 +1,7 @@
 """Who gets into /admin: each refusal, and the session cookie's flags."""
 
+import re
+
 import pytest
 from admin_support import PASSWORD
 from admin_support import admin_world
@@ -43,6 +45,27 @@ def test_anonymous_program_gets_401_json(client):
 def test_anonymous_post_is_refused_before_it_does_anything(client, app):
     resp = client.post("/admin/drafts/1/publish")
     assert resp.status_code == 302 and "/admin/login" in resp.headers["Location"]
+
+
+def admin_writes(app) -> list[str]:
+    """Every POST route of the editor area, with sample ids filled in."""
+    rules = [r.rule for r in app.url_map.iter_rules() if "POST" in r.methods
+             and r.rule.startswith("/admin/")]
+    assert len(rules) >= 7
+    return [re.sub(r"<(int:)?(\w+)>", lambda m: "1" if m.group(1) else "huazhu-tea", r)
+            for r in rules]
+
+
+def test_every_admin_write_needs_login_and_csrf(app):
+    anonymous, editor = app.test_client(), app.test_client()
+    login(editor, "pub1")
+    for path in admin_writes(app):
+        resp = anonymous.post(path)
+        if path == "/admin/login":
+            assert resp.status_code == 400  # the login form itself needs its token
+        else:
+            assert resp.status_code == 302 and "/admin/login" in resp.headers["Location"], path
+        assert editor.post(path).status_code == 400, path
 
 
 def test_wrong_password_is_refused_and_audited(client, app):
