@@ -35,7 +35,7 @@ SYNONYMS = DATA_DIR / "synonyms.txt"
 # is read instead of the shipped one, so the installed package is never written to.
 _override_dir: Path | None = None
 _override_stamp: tuple = ()
-_reload_hooks: list = []  # caches elsewhere built from this analysis (search.highlight)
+_reload_hooks: list = []  # caches built from these files elsewhere (highlight, concepts)
 
 # Words too common to carry meaning in this domain's queries; also dropped at index time.
 STOPWORDS = frozenset(
