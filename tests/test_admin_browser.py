@@ -18,7 +18,7 @@ from browser_support import live_server
 from test_import import report_docx
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
-NEW_LABEL = "村级集体经济收入（报告时）"
+NEW_LABEL = "长牛公司吸纳农户就业"
 
 
 def api_ids(base: str, query: str) -> list[str]:
@@ -53,9 +53,9 @@ def test_upload_edit_publish_then_search(tmp_path, real_model_dir):
         slug = page.locator("input[name=id]").input_value()
         assert slug not in api_ids(base, "长牛农业开发有限公司")
 
-        labels = page.locator("input[name$='_label']")
-        row = next(i for i in range(labels.count()) if "现在" in labels.nth(i).input_value())
-        labels.nth(row).fill(NEW_LABEL)
+        values = page.locator("input[name$='_value']")
+        row = next(i for i in range(values.count()) if values.nth(i).input_value() == "30")
+        page.fill(f"input[name=fig{row}_label]", NEW_LABEL)  # the 30余户 jobs figure
         page.click("button:has-text('保存')")
         assert page.locator("p.notice").inner_text() == "已保存。"
 
