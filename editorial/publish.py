@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from editorial.drafts import DraftInvalid
@@ -54,8 +55,14 @@ def unpublish(session: Session, slug: str, cases_dir: Path, user: str) -> Revisi
     if read_text(path) is None:
         raise PublishError(f"案例 {slug} 没有对应的文件 {path.name}，无法撤下")
     rev = write_revision(session, path, f"case:{slug}", None, "unpublish", user)
+    _mark_drafts(session, slug, "draft")
     session.commit()
     return rev
+
+
+def _mark_drafts(session: Session, slug: str, status: str) -> None:
+    """Drafts of `slug` show whether their case is live (after unpublish or revert)."""
+    session.execute(update(Draft).where(Draft.slug == slug).values(status=status))
 
 
 def revert(session: Session, revision_id: int, cases_dir: Path, user: str,
@@ -72,5 +79,6 @@ def revert(session: Session, revision_id: int, cases_dir: Path, user: str,
         raise PublishError("案例已经不在发布目录中")
     rev = write_revision(session, path, old.target, old.content, "revert", user)
     rev.diff = f"# 恢复到修订 #{old.id}\n{rev.diff}"
+    _mark_drafts(session, slug, "draft" if old.content is None else "published")
     session.commit()
     return rev

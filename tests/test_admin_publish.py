@@ -59,6 +59,8 @@ def test_review_marks_the_evidence_in_the_source(app):
     data = client.get("/admin/drafts/1", headers=JSON).get_json()
     assert data["ok"] and data["missing_evidence"] == []
     assert data["duplicates"][0]["id"] == "huazhu-tea"
+    listed = client.get("/admin/", headers=JSON).get_json()["uploads"][0]["drafts"][0]
+    assert [d["id"] for d in listed["duplicates"]] == ["huazhu-tea"]
 
 
 def test_save_edits_a_figure_field_and_bumps_the_version(app):
@@ -128,6 +130,7 @@ def test_publish_unpublish_revert(app, tmp_path):
     assert wait_for_job(app, resp.get_json()["job"]["id"]).state == "done"
     assert not path.exists()
     assert client.get("/cases/xinhuazhu-tea").status_code == 404
+    assert client.get("/admin/drafts/1", headers=JSON).get_json()["draft"]["status"] == "draft"
 
     with app.extensions["casebase_sessionmaker"]() as s:
         revs = list(s.scalars(select(Revision).where(Revision.target == "case:xinhuazhu-tea")
@@ -144,6 +147,8 @@ def test_publish_unpublish_revert(app, tmp_path):
     assert wait_for_job(app, resp.get_json()["job"]["id"]).state == "done"
     assert path.exists()
     assert client.get("/cases/xinhuazhu-tea").status_code == 200
+    assert client.get("/admin/drafts/1", headers=JSON).get_json()["draft"]["status"] == (
+        "published")
     with app.extensions["casebase_sessionmaker"]() as s:
         actions = [a.action for a in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert {"publish", "unpublish", "revert", "publish-draft"} <= set(actions)

@@ -44,11 +44,15 @@ from web.errors import wants_json
 
 
 def upload_view(upload) -> dict:
+    """An upload and its drafts; each draft lists the existing cases it may repeat (same id
+    or village; the review page adds the text comparison)."""
     return {"id": upload.id, "filename": upload.filename, "source_name": upload.source_name,
             "uploaded_by": upload.uploaded_by, "created_at": upload.created_at.isoformat(),
             "warnings": upload.warnings,
             "drafts": [{"id": d.id, "slug": d.slug, "title": d.title, "status": d.status,
-                        "version": d.version, "url": url_for("admin.draft", draft_id=d.id)}
+                        "version": d.version, "url": url_for("admin.draft", draft_id=d.id),
+                        "duplicates": admin_review.duplicates(d, split_text(d.text)[0],
+                                                              by_text=False)}
                        for d in upload.drafts]}
 
 

@@ -42,12 +42,13 @@ def as_case(draft: Draft, meta: dict) -> Case:
                     kind="case", region=Region(**keep), summary="", source=Source(""))
 
 
-def duplicates(draft: Draft, meta: dict) -> list[dict]:
+def duplicates(draft: Draft, meta: dict, by_text: bool = True) -> list[dict]:
+    """Existing cases this draft may repeat; `by_text` also embeds the draft (slower)."""
     service = get_service()
     gen = service.generation()
     case = as_case(draft, meta)
     similar = []
-    if service.vectors_usable and case.body:
+    if by_text and service.vectors_usable and case.body:
         similar = similar_by_text(gen, service.embedder, case,
                                   current_app.config["DUPLICATE_SIMILARITY"])
     return [{"id": d.slug, "title": d.title, "reason": d.reason,
