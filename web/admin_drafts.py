@@ -72,7 +72,7 @@ def upload():
         result = import_file(Path(tmp), vocab(), original_name=name,
                              max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
     except ImportFailed as exc:
-        return error_response(400, f"无法导入“{name}”：{exc.message}", {"report": exc.message})
+        return error_response(400, exc.message, {"report": exc.message})  # names the file
     finally:
         Path(tmp).unlink(missing_ok=True)
     if not result.drafts:
