@@ -154,6 +154,25 @@ def test_publish_unpublish_revert(app, tmp_path):
     assert {"publish", "unpublish", "revert", "publish-draft"} <= set(actions)
 
 
+def test_publisher_unpublishes_a_shipped_case_from_the_case_list(app, tmp_path):
+    client = client_as(app, "pub1")
+    listed = client.get("/admin/cases", headers=JSON).get_json()["cases"]
+    assert "huazhu-tea" in [c["id"] for c in listed]
+    html = client.get("/admin/cases").get_data(as_text=True)
+    assert "/admin/cases/huazhu-tea/unpublish" in html
+    editor_html = client_as(app, "editor1").get("/admin/cases").get_data(as_text=True)
+    assert "/admin/cases/huazhu-tea/unpublish" not in editor_html  # no button it cannot use
+    token = csrf_token(client, "/admin/cases")
+    resp = client.post("/admin/cases/huazhu-tea/unpublish", data={"csrf_token": token})
+    assert resp.status_code == 302 and "/admin/jobs/" in resp.headers["Location"]
+    assert not (tmp_path / "cases" / "huazhu-tea.md").exists()
+    assert wait_for_job(app, int(resp.headers["Location"].rsplit("/", 1)[1])).state == "done"
+    assert "huazhu-tea" not in [c["id"] for c in client.get("/admin/cases",
+                                                            headers=JSON).get_json()["cases"]]
+    resp = client.post("/admin/cases/no-such-case/unpublish", data={"csrf_token": token})
+    assert resp.status_code == 400 and "无法撤下" in resp.get_data(as_text=True)
+
+
 def test_failed_build_keeps_serving_and_shows_the_error(app, tmp_path):
     client = client_as(app, "pub1")
     token = csrf_token(client, "/admin/drafts/1")

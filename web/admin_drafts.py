@@ -41,6 +41,7 @@ from web.admin_services import vocab
 from web.db import get_session
 from web.errors import error_response
 from web.errors import wants_json
+from web.services import get_service
 
 
 def upload_view(upload) -> dict:
@@ -174,6 +175,15 @@ def after_write(rev: Revision, reason: str):
     return redirect(url_for("admin.job", job_id=job.id))
 
 
+def cases():
+    """Every case the site serves, with its history and (for publishers) an unpublish button."""
+    catalog = get_service().generation().catalog
+    return respond("admin/cases.html", {"cases": [
+        {"id": c.slug, "title": c.title, "url": url_for("core.case_page", slug=c.slug),
+         "history_url": url_for("admin.history", slug=c.slug)}
+        for c in sorted(catalog.values(), key=lambda c: c.slug)]})
+
+
 def case_history(slug: str):
     revs = history(get_session(), f"case:{slug}")
     return respond("admin/history.html", {"slug": slug, "revisions": [
@@ -187,6 +197,7 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/drafts/<int:draft_id>", "draft", draft)
     bp.add_url_rule("/drafts/<int:draft_id>", "save", save, methods=["POST"])
     bp.add_url_rule("/drafts/<int:draft_id>/publish", "publish", publish, methods=["POST"])
+    bp.add_url_rule("/cases", "cases", cases)
     bp.add_url_rule("/cases/<slug>/unpublish", "unpublish", unpublish_case, methods=["POST"])
     bp.add_url_rule("/cases/<slug>/history", "history", case_history)
     bp.add_url_rule("/revisions/<int:revision_id>/revert", "revert", revert_revision,
