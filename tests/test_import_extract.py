@@ -38,6 +38,8 @@ def found(sentence: str) -> list[tuple]:
     ("实行“一个专班、一张清单、一支队伍”，发挥“两个作用”。", []),
     ("银田村“1+2+N”经验全省推广。", []),
     ("1921年建村，2020年清零。", []),
+    ("惠及千家万户，百家争鸣。", []),
+    ("带动一千余户增收。", [(1000, "户", "余", None, "households")]),
 ])
 def test_figures_from_report_wording(sentence, expected):
     assert found(sentence) == expected
