@@ -43,7 +43,8 @@ def import_command(files: tuple[Path, ...], out_dir: Path, max_mb: int) -> None:
             result = import_file(path, vocab, max_bytes=max_mb * 1024 * 1024)
         except ImportFailed as exc:
             failed += 1
-            click.echo(f"导入失败：{path.name}：{exc.message}", err=True)
+            named = exc.message if path.name in exc.message else f"{path.name}：{exc.message}"
+            click.echo(f"导入失败：{named}", err=True)
             continue
         written, kept = 0, []
         for draft in result.drafts:

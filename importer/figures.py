@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import cn2an
 
-UNIT_ALIASES = {"农户": "户", "名": "人", "位": "人", "个百分点": "%", "％": "%"}
+UNIT_ALIASES = {"农户": "户", "名": "人", "位": "人", "％": "%"}
 UNITS = "亿元|万元|元|亩|农户|户|人|名|位|个|家|处|次|条|支|%|％"
 FIGURE_RE = re.compile(
     r"(?P<before>近|约|超过|逾)?"
@@ -39,8 +39,8 @@ class FoundFigure:
 def _number(num: str) -> float | None:
     if num[0].isdigit():
         return float(num)
-    if not re.search("[十百千]", num):
-        return None  # 一个专班, 两个作用: counting words, not quantities
+    if not re.search("[十百千]", num) or num[0] not in "一二两三四五六七八九十":
+        return None  # 一个专班, 两个作用, 千家万户: counting words and idioms, not quantities
     try:
         return float(cn2an.cn2an(num, "smart"))
     except (ValueError, KeyError):

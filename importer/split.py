@@ -18,12 +18,17 @@ MENTION_RE = re.compile(
     r"(?:^|(?<=[，；。、：！？“]))(?:(?:比如|例如|譬如|如|目前|其中|同时|另外|此外)[，、：]?)?"
     r"(?P<county>[\u4e00-\u9fff]{1,4}?[县区市旗])?"
     rf"(?P<township>[\u4e00-\u9fff]{{2,4}}?[乡镇])?(?P<name>{NAME}村|{NAME}[乡镇])"
-    r"(?![级民集党委干组部两庄里务镇乡])", re.MULTILINE)
+    r"(?![级民集部庄里务镇乡])", re.MULTILINE)
 STOP_NAMES = {"乡村", "农村", "城乡", "全村", "各村", "该村", "本村", "我村", "每村", "全镇",
               "全乡", "乡镇", "各乡镇", "村镇", "集镇", "城镇", "该镇", "本镇"}
 # 典型村, 示范村, 薄弱村: kinds of village, not names.
 KIND_WORDS = ("典型", "示范", "先进", "薄弱", "贫困", "重点", "试点", "美丽", "文明", "扶持",
               "脱贫", "后进", "涣散", "空壳", "中心", "行政", "自然", "特色", "传统", "样板")
+# 强化村党组织, 助推村两委: a verb before 村. (The village's party branch can be a subject:
+# 长湖村党支部领办合作社.)
+VERB_WORDS = tuple("强化 推动 助推 带动 新增 发展 壮大 引领 促进 推进 打造 建设 加强 全面 "
+                   "选派 配强 支持 帮助 服务 振兴 激活 规范 实现 提升 健全 完善 指导 培育 "
+                   "夯实 整顿 联系 包联 走访".split())
 WHOLE_AREA_RE = re.compile(r"[，；](?:今年|目前|当前)?"
                            r"(?:全市|我市|本市|全县|我县|全省|全区|呈现|形成|营造)")
 NOT_NAME_RE = re.compile(r"[在着的了为和与向对把将从是有等及并或被让使个年市县省]")
@@ -115,7 +120,7 @@ def mentions(text: str) -> list[re.Match]:
         name = m.group("name")
         if name in STOP_NAMES or (m.group("township") or "") in STOP_NAMES:
             continue
-        if name[:-1].endswith(KIND_WORDS) or name[:2] in KIND_WORDS:
+        if name[:-1].endswith(KIND_WORDS) or name[:2] in KIND_WORDS + VERB_WORDS:
             continue
         county = m.group("county") or ""
         if county and (NOT_NAME_RE.search(county[:-1]) or county[:-1] in "全我本该各每"):

@@ -183,7 +183,7 @@ def test_cli_reports_each_failure_and_exits_1(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["import", str(bad), str(good), "--out", str(out)])
     assert result.exit_code == 1
-    assert "导入失败：encrypted.pdf：" in result.output and "加密" in result.output
+    assert "导入失败：“encrypted.pdf”是加密的 PDF" in result.output
     assert "good.txt：写出草稿" in result.output
     assert not any(p.name.startswith("encrypted") for p in out.iterdir())
 

@@ -38,6 +38,8 @@ def found(sentence: str) -> list[tuple]:
     ("实行“一个专班、一张清单、一支队伍”，发挥“两个作用”。", []),
     ("银田村“1+2+N”经验全省推广。", []),
     ("1921年建村，2020年清零。", []),
+    ("惠及千家万户，百家争鸣。", []),
+    ("带动一千余户增收。", [(1000, "户", "余", None, "households")]),
 ])
 def test_figures_from_report_wording(sentence, expected):
     assert found(sentence) == expected
@@ -88,3 +90,17 @@ def test_only_the_outermost_numbering_makes_lines_of_work():
         ("practice", "抓群众参与", [(80, "%")]),
         ("case", "长湖村：通过流转抛荒土地", [(30, "户")]),
     ]
+
+
+@pytest.mark.parametrize("line, village", [
+    ("长湖村党支部领办合作社，流转土地300亩。", "长湖村"),
+    ("瓦坪村两委班子带领群众发展产业，村集体经济收入达到30万元。", "瓦坪村"),
+    ("目前，强化村党组织建设，全市村两委换届完成，流转土地300亩。", None),
+    ("典型村情况如下，流转土地300亩。", None),
+    ("正在朝着村强民富的目标前行，流转土地300亩。", None),
+])
+def test_which_clause_openings_name_a_village(line, village):
+    text = f"一、抓组织建设。\n{line}\n二、抓产业发展。\n流转土地500亩。\n"
+    result = import_text(text, "report.txt", load_vocabulary())
+    found = [d.meta["region"].get("village") for d in result.drafts if d.kind == "case"]
+    assert found == ([village] if village else [])
