@@ -99,6 +99,7 @@ def test_gbk_text_report_is_read(world):
     resp = post_file(client, "报告.txt", text.encode("gb18030"), headers=JSON)
     assert resp.status_code == 201
     assert any(d["title"].startswith("长湖村") for d in resp.get_json()["upload"]["drafts"])
+    assert resp.get_json()["upload"]["filename"] == "报告.txt"
 
 
 def test_script_in_a_web_page_never_reaches_the_draft(world):

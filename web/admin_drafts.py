@@ -12,7 +12,6 @@ from flask import current_app
 from flask import redirect
 from flask import request
 from flask import url_for
-from werkzeug.utils import secure_filename
 
 from editorial.drafts import DraftInvalid
 from editorial.drafts import EditConflict
@@ -79,7 +78,8 @@ def upload():
     if not result.drafts:
         return error_response(400, f"“{name}”中没有识别出村或乡镇的案例，未保存任何内容",
                               {"report": "没有识别出案例"})
-    stored = store_import(get_session(), result, secure_filename(name) or name, user_name())
+    # The name is only shown (escaped), never used as a path: keep it as the editor knows it.
+    stored = store_import(get_session(), result, name, user_name())
     if wants_json():
         return respond("admin/index.html", {"upload": upload_view(stored)}, 201)
     return redirect(url_for("admin.index") + f"#upload-{stored.id}")
