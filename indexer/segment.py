@@ -108,9 +108,14 @@ def _stamp() -> tuple:
 
 
 def set_data_dir(path: Path | None) -> None:
-    """Read editable data files from `path` (None: only the shipped ones); reloads."""
+    """Read editable data files from `path` (None: only the shipped ones); reloads when that
+    changes what is read (every app calls this: an unchanged setting keeps the loaded data)."""
     global _override_dir
-    _override_dir = Path(path) if path is not None else None
+    new = Path(path) if path is not None else None
+    if new == _override_dir:
+        reload_if_changed()
+        return
+    _override_dir = new
     reload()
 
 
