@@ -7,6 +7,7 @@ lock serialises them, and a job that finds it taken waits and tries again.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -21,6 +22,7 @@ from indexer.models import utcnow
 from indexer.store import BuildLockedError
 
 log = logging.getLogger(__name__)
+STALE_AFTER = dt.timedelta(minutes=30)
 LOCK_RETRIES = 120
 LOCK_WAIT = 0.5
 # build(session, rebuild) -> BuildReport: the app passes indexer.build.build_index bound to
@@ -33,6 +35,15 @@ def request_job(session: Session, reason: str, user: str, rebuild: bool = False)
     session.add(job)
     session.commit()
     return job
+
+
+def is_stale(job: IndexJob, now=None) -> bool:
+    """A job still queued or running long after any build would end: its process was
+    stopped (restart, crash) and nobody will finish it."""
+    if job.state not in ("queued", "running"):
+        return False
+    created = job.created_at if job.created_at.tzinfo else job.created_at.replace(tzinfo=dt.UTC)
+    return (now or utcnow()) - created > STALE_AFTER
 
 
 def recent_jobs(session: Session, limit: int = 10) -> list[IndexJob]:

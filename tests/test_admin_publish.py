@@ -189,3 +189,20 @@ def test_failed_build_keeps_serving_and_shows_the_error(app, tmp_path):
     assert "索引失败" in page and "磁盘已满" in page
     assert client.get("/api/facets").get_json()["generation"] == before
     assert client.get("/api/search?q=花竹村").status_code == 200
+
+
+def test_a_job_left_running_by_a_stopped_process_is_shown_as_stale(app):
+    import datetime as dt
+
+    from editorial.jobs import request_job
+    from indexer.models import utcnow
+
+    with app.extensions["casebase_sessionmaker"]() as s:
+        job = request_job(s, "测试", "pub1")
+        job.state, job.created_at = "running", utcnow() - dt.timedelta(hours=2)
+        s.commit()
+        job_id = job.id
+    client = client_as(app, "editor1")
+    assert client.get(f"/admin/jobs/{job_id}", headers=JSON).get_json()["job"]["stale"] is True
+    html = client.get(f"/admin/jobs/{job_id}").get_data(as_text=True)
+    assert "进程可能已经重启" in html and 'http-equiv="refresh"' not in html

@@ -12,6 +12,7 @@ from flask import render_template
 from flask_login import current_user
 
 from editorial.jobs import JobRunner
+from editorial.jobs import is_stale
 from editorial.jobs import request_job
 from editorial.models import IndexJob
 from indexer import segment
@@ -63,6 +64,7 @@ def job_view(job: IndexJob | None) -> dict | None:
         return None
     return {"id": job.id, "state": job.state, "reason": job.reason, "message": job.message,
             "generation": job.generation, "requested_by": job.requested_by,
+            "stale": is_stale(job),
             "created_at": job.created_at.isoformat(),
             "finished_at": job.finished_at.isoformat() if job.finished_at else None}
 
