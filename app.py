@@ -12,6 +12,7 @@ import secrets
 from flask import Flask
 
 from indexer import config as casebase_config
+from web import admin
 from web import api_v1
 from web import core
 from web import db
@@ -36,6 +37,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     for part in (db, services, errors, core, health, security, recommend, trainer, api_v1,
-                 widget):
+                 widget, admin):
         part.init_app(app)
     return app

@@ -11,12 +11,14 @@ from cli.db import db_group
 from cli.evaluate import bench_command
 from cli.evaluate import eval_command
 from cli.handouts import export as export_command
+from cli.importer import import_command
 from cli.library import check
 from cli.library import index
 from cli.library import search
 from cli.library import serve
 from cli.loadtest import loadtest
 from cli.recommend import recommend_command
+from cli.users import user_group
 
 
 @click.group()
@@ -25,7 +27,7 @@ def main() -> None:
 
 
 for command in (index, check, search, serve, recommend_command, export_command, db_group,
-                loadtest, eval_command, bench_command):
+                loadtest, eval_command, bench_command, import_command, user_group):
     main.add_command(command)
 
 

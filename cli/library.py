@@ -37,7 +37,11 @@ def index(rebuild: bool, cases_dir: str | None) -> None:
 
 @click.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
-def check(directory: str | None) -> None:
+@click.option("--provenance", is_flag=True,
+              help="同时检查出处：每个标签和数字都要有原句，且原句里说到了它。")
+@click.option("--source", "sources", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="来源原文（UTF-8 文本，可多次给出）：原句必须一字不差地出自其中。")
+def check(directory: str | None, provenance: bool, sources: tuple[str, ...]) -> None:
     """检查案例目录的格式，列出每个有问题的文件、字段和原因。"""
     from indexer import config
     from indexer.parse import CaseFormatError
@@ -61,6 +65,8 @@ def check(directory: str | None) -> None:
         if case.slug in seen:
             bad += 1
             click.echo(f"{path}: [id] 与 {seen[case.slug]} 的 id 重复")
+        elif provenance or sources:
+            bad += _provenance_problems(case, sources)
         seen.setdefault(case.slug, path)
     click.echo(f"检查 {len(files)} 个文件：{len(files) - bad} 个合格，{bad} 个有问题")
     if bad:
@@ -117,3 +123,14 @@ def serve(host: str, port: int, threads: int) -> None:
     app = app_loader.make_app()
     click.echo(f"村案通已启动：http://{host}:{port}/")
     waitress_serve(app, host=host, port=port, threads=threads)
+
+
+def _provenance_problems(case, sources: tuple[str, ...]) -> int:
+    """Echo the case's provenance problems; return 1 when it has any."""
+    from indexer.provenance import check_provenance
+
+    text = "\n".join(Path(p).read_text(encoding="utf-8") for p in sources) if sources else None
+    problems = check_provenance(case, text)
+    for problem in problems:
+        click.echo(str(problem))
+    return 1 if problems else 0

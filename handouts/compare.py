@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from handouts.charts import chart_dict
+from handouts.charts import income_chart
 from handouts.content import LINKAGE
 from handouts.content import MEASURES
 from handouts.content import first_points
@@ -101,6 +103,8 @@ def comparison(cases: list[dict]) -> dict:
                                      "citation")} for c in cases],
         "rows": rows,
         "differing": [r["key"] for r in rows if r["differs"]],
+        # one chart, every case on the same 万元 scale
+        "income_chart": chart_dict(income_chart(cases, key="compare-income")),
     }
 
 

@@ -165,3 +165,21 @@ def facts_rows(case: dict) -> list[tuple[str, str]]:
     rows += [(f["label"], f["text"]) for f in case["figures"]]
     rows.append(("来源", case["citation"]))
     return rows
+
+
+def figure_sources(case: dict) -> list[dict]:
+    """The source sentences behind the case's figures, each once, with the figures it backs.
+
+    Handouts print these after the case so a trainer can check every number against the
+    report; several figures often come from one sentence.
+    """
+    out: list[dict] = []
+    for f in case["figures"]:
+        if not f.get("quote"):
+            continue
+        entry = next((e for e in out if e["quote"] == f["quote"]), None)
+        if entry is None:
+            entry = {"quote": f["quote"], "figures": []}
+            out.append(entry)
+        entry["figures"].append(f"{f['label']} {f['text']}")
+    return out

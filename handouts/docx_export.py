@@ -12,14 +12,17 @@ from io import BytesIO
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 from docx.shared import Mm
 from docx.shared import Pt
 from docx.shared import RGBColor
 
+from handouts.charts import income_chart
 from handouts.content import Block
 from handouts.content import cjk_join
 from handouts.content import discussion_questions
 from handouts.content import facts_rows
+from handouts.content import figure_sources
 from handouts.content import md_blocks
 from handouts.docx_xml import HEADING_FONT
 from handouts.docx_xml import add_field
@@ -96,6 +99,7 @@ def _case(doc, number: int, case: dict) -> None:
     doc.add_paragraph(cjk_join(case["summary"]))
     doc.add_heading("基本情况", level=2)
     _facts_table(doc, facts_rows(case))
+    _income_chart(doc, case)
     for sec in case["sections"]:
         doc.add_heading(sec["heading"], level=2)
         for block in md_blocks(sec["markdown"]):
@@ -105,6 +109,7 @@ def _case(doc, number: int, case: dict) -> None:
         doc.add_heading("讨论题", level=2)
         for i, q in enumerate(questions, 1):
             doc.add_paragraph(f"{i}. {q}")
+    _figure_sources(doc, case)
     source = doc.add_paragraph()
     source.paragraph_format.space_before = Pt(12)
     lead = source.add_run("来源：")
@@ -126,6 +131,45 @@ def _facts_table(doc, rows: list[tuple[str, str]]) -> None:
         key = cells[0].paragraphs[0].add_run(label)
         key.bold = True
         cells[1].paragraphs[0].add_run(value)
+
+
+def _income_chart(doc, case: dict) -> None:
+    """The income chart as a picture Word can hold, with alt text and the numbers beneath."""
+    chart = income_chart([case])
+    if chart is None:
+        return
+    doc.add_picture(BytesIO(chart.png()), width=Mm(150))
+    picture = doc.paragraphs[-1]
+    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for prop in picture._p.iter(qn("wp:docPr")):  # alt text: what a screen reader says
+        prop.set("descr", chart.description)
+    caption = doc.add_paragraph()
+    lead = caption.add_run("图中数字：")
+    lead.bold = True
+    caption.add_run("；".join(_row_text(r) for r in chart.rows))
+    for run in caption.runs:
+        run.font.size, run.font.color.rgb = Pt(9), MUTED
+
+
+def _figure_sources(doc, case: dict) -> None:
+    """Each source sentence once, after the figures it backs, so every number can be checked."""
+    sources = figure_sources(case)
+    if not sources:
+        return
+    doc.add_heading("数字出处", level=2)
+    for i, entry in enumerate(sources, 1):
+        para = doc.add_paragraph()
+        lead = para.add_run(f"{i}. {'；'.join(entry['figures'])}：")
+        lead.bold = True
+        para.add_run(f"“{entry['quote']}”")
+        for run in para.runs:
+            run.font.size = Pt(9.5)
+
+
+def _row_text(row) -> str:
+    if row.before and row.after:
+        return f"{row.name}{row.before}→{row.after}，{row.change}"
+    return f"{row.name}{row.change}"
 
 
 def _block(doc, block: Block) -> None:

@@ -7,9 +7,12 @@ this module stays free of Flask.
 
 from __future__ import annotations
 
+from handouts.charts import chart_dict
+from handouts.charts import income_chart
 from handouts.content import cjk_join
 from handouts.content import discussion_questions
 from handouts.content import facts_rows
+from handouts.content import figure_sources
 from handouts.content import join_cjk_lines
 from handouts.pack import Pack
 
@@ -26,7 +29,9 @@ def handout_data(pack: Pack, cases: list[dict]) -> dict:
                  sections=[dict(s, markdown=join_cjk_lines(s["markdown"]))
                            for s in case["sections"]],
                  facts=[{"label": k, "value": v} for k, v in facts_rows(case)],
-                 questions=discussion_questions(case))
+                 questions=discussion_questions(case),
+                 figure_sources=figure_sources(case),
+                 income_chart=chart_dict(income_chart([case], key=f"income-{i}")))
             for i, case in enumerate(cases, 1)
         ],
     }

@@ -66,12 +66,26 @@ class Figure:
     # Controlled meaning of the number, so code can compare cases: see vocabulary.yaml `metrics`.
     metric: str | None = None
     approx: str = ""  # the source's qualifier: 余, 多, 以上 (after) or 近, 约, 超过 (before)
+    # The source sentence the number is taken from, word for word, so a reader can check it.
+    quote: str | None = None
 
     def text(self) -> str:
         return format_figure(self.value, self.unit, self.approx, self.year)
 
     def display(self) -> str:
         return f"{self.label}：{self.text()}"
+
+
+EVIDENCE_FIELDS = ("models", "resources", "industries", "terrain", "region")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The source sentence that supports one facet value (field `region` names the place)."""
+
+    field: str
+    value: str
+    quote: str
 
 
 @dataclass(frozen=True)
@@ -111,12 +125,17 @@ class Case:
     tags: tuple[str, ...] = ()
     figures: tuple[Figure, ...] = ()
     sections: tuple[Section, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
     body: str = ""
     content_hash: str = ""
     path: str = ""
 
     def section(self, heading: str) -> Section | None:
         return next((s for s in self.sections if s.heading == heading), None)
+
+    def evidence_for(self, field_name: str, value: str) -> Evidence | None:
+        return next((e for e in self.evidence if e.field == field_name and e.value == value),
+                    None)
 
     def income_figures(self) -> list[Figure]:
         """Collective-income levels (metric `income`), oldest first."""
@@ -160,5 +179,7 @@ def case_from_dict(data: dict) -> Case:
         terrain=data["terrain"], tags=tuple(data["tags"]),
         figures=tuple(Figure(**f) for f in data["figures"]),
         sections=tuple(Section(**s) for s in data["sections"]),
+        # catalogs written before provenance existed have no evidence key
+        evidence=tuple(Evidence(**e) for e in data.get("evidence", ())),
         body=data["body"], content_hash=data["content_hash"], path=data["path"],
     )

@@ -17,7 +17,15 @@ from indexer.case import Figure
 
 def figure_view(f: Figure) -> dict:
     return {"label": f.label, "value": f.value, "unit": f.unit, "year": f.year,
-            "metric": f.metric, "approx": f.approx, "text": f.text()}
+            "metric": f.metric, "approx": f.approx, "text": f.text(), "quote": f.quote}
+
+
+def evidence_view(case: Case) -> dict[str, dict[str, str]]:
+    """Facet -> value -> the source sentence that states it (`region` keys the place name)."""
+    out: dict[str, dict[str, str]] = {}
+    for ev in case.evidence:
+        out.setdefault(ev.field, {})[ev.value] = ev.quote
+    return out
 
 
 def case_view(case: Case) -> dict:
@@ -48,6 +56,7 @@ def case_view(case: Case) -> dict:
                    "date": case.source.date},
         "citation": case.source.citation(),
         "sections": [{"heading": s.heading, "markdown": s.text} for s in case.sections],
+        "evidence": evidence_view(case),
     }
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from indexer import segment
 from indexer.vocabulary import load_vocabulary
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -77,11 +78,12 @@ def _compile(phrase: str) -> re.Pattern:
 
 
 def load_lexicon(path: Path | None = None) -> Lexicon:
-    """Read and check the lexicon; every concept's facet comes from the vocabulary.
+    """Read and check the lexicon (default: the editor's copy if any, else the shipped file);
+    every concept's facet comes from the vocabulary.
 
-    :raise LexiconError: when an entry lacks phrases or concepts.
+    :raise LexiconError: when the file is unreadable or an entry lacks phrases or concepts.
     """
-    path = Path(path) if path else LEXICON
+    path = Path(path) if path else segment.data_file(LEXICON.name)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -105,8 +107,11 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
 
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
-    """The shipped lexicon, read once per process."""
+    """The lexicon in use, read once per process and again when an editor saves a new one."""
     return load_lexicon()
+
+
+segment.on_reload(default_lexicon.cache_clear)
 
 
 def _normalise(text: str) -> str:

@@ -49,6 +49,13 @@ def defaults(instance: Path) -> dict:
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "LOG_QUERIES": True,
         "JSON_AS_ASCII": False,
+        # The editor area (/admin): editable copies of the analyzer's data files (read instead
+        # of the shipped ones; None reads only the shipped files), the upload cap, the login
+        # rate limit and the mean-vector cosine from which a draft is flagged as a near-duplicate.
+        "EDITABLE_DATA_DIR": str(instance / "data"),
+        "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
+        "RATELIMIT_LOGIN": "10 per minute",
+        "DUPLICATE_SIMILARITY": 0.93,
     }
 
 

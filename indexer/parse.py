@@ -12,9 +12,11 @@ from pathlib import Path
 import frontmatter
 import yaml
 
+from indexer.case import EVIDENCE_FIELDS
 from indexer.case import KINDS
 from indexer.case import QUALIFIERS
 from indexer.case import Case
+from indexer.case import Evidence
 from indexer.case import Figure
 from indexer.case import Region
 from indexer.case import Section
@@ -28,6 +30,7 @@ DATA_DIR = Path(__file__).parent / "data"
 MAX_FILE_BYTES = 512 * 1024
 MAX_SHORT_CHARS = 120  # region parts and figure labels: String(120) columns in indexer/models.py
 SOURCE_LIMITS = {"document": 300, "publisher": 120, "date": 40}
+MAX_QUOTE_CHARS = 1000  # one source sentence; the report's longest is about 300 characters
 SCALARS = (str, int, float, dt.date, type(None))
 # Values quoted in problems are cut short: YAML aliases can nest a list a billion items deep.
 _short = reprlib.Repr()
@@ -216,21 +219,28 @@ class _Checker:
             self.fail("terrain", f"“{terrain}”不在地形词表中")
         if not body.strip():
             self.fail("body", "正文为空")
+        models = self.terms("models", self.vocab.models)
+        industries = self.terms("industries", self.vocab.industries)
+        resources = self.terms("resources", self.vocab.resources)
+        region = self.region()
+        facets = {"region": region.parts()[-1:], "models": models, "industries": industries,
+                  "resources": resources, "terrain": (terrain,) if terrain else ()}
         return Case(
             slug=slug or "",
             title=title or "",
             kind=kind or "case",
-            region=self.region(),
+            region=region,
             summary=summary or "",
             source=self.source(),
             years=self.years(),
-            models=self.terms("models", self.vocab.models),
-            industries=self.terms("industries", self.vocab.industries),
-            resources=self.terms("resources", self.vocab.resources),
+            models=models,
+            industries=industries,
+            resources=resources,
             terrain=terrain,
             tags=self.terms("tags", None),
             figures=self.figures(),
             sections=split_sections(body),
+            evidence=self.evidence(facets),
             body=tidy_cjk(body.strip(), soft_breaks_only=True),
             content_hash=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
             path=self.path,
@@ -335,7 +345,57 @@ class _Checker:
                                        or metric not in self.vocab.metrics):
                 self.fail(where, f"metric {_short.repr(metric)} 不在词表中")
                 ok = False
+            quote = self.quote(f"{where}.quote", item.get("quote"))
             if ok:
                 approx = self.qualifier(where, item.get("approx"))
-                out.append(Figure(label.strip(), float(number), unit, year, metric, approx))
+                out.append(Figure(label.strip(), float(number), unit, year, metric, approx,
+                                  quote))
         return tuple(out)
+
+    def quote(self, where: str, value) -> str | None:
+        """A source sentence: optional here; `indexer.provenance` checks what it supports."""
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail(where, "出处原句应为非空文字")
+            return None
+        if len(value.strip()) > MAX_QUOTE_CHARS:
+            self.fail(where, f"出处原句超过 {MAX_QUOTE_CHARS} 字，请只摘一句")
+            return None
+        return value.strip()
+
+    def evidence(self, facets: dict[str, tuple[str, ...]]) -> tuple[Evidence, ...]:
+        """`evidence:` maps facet -> value -> sentence; `region` maps straight to a sentence."""
+        value = self.meta.get("evidence")
+        if value is None:
+            return ()
+        if not isinstance(value, dict):
+            self.fail("evidence", "应为映射：models/resources/industries/terrain → 值 → 原句")
+            return ()
+        unknown = set(value) - set(EVIDENCE_FIELDS)
+        if unknown:
+            self.fail("evidence", f"未知的键：{'、'.join(sorted(map(str, unknown)))}")
+        out: list[Evidence] = []
+        region = self.quote("evidence.region", value.get("region"))
+        if region:  # the most specific place the case names is what the sentence must name
+            out.append(Evidence("region", "".join(facets["region"]), region))
+        for name in EVIDENCE_FIELDS[:-1]:
+            out += self._facet_evidence(name, value.get(name), facets[name])
+        return tuple(out)
+
+    def _facet_evidence(self, name: str, mapping, values: tuple[str, ...]) -> list[Evidence]:
+        if mapping is None:
+            return []
+        if not isinstance(mapping, dict):
+            self.fail(f"evidence.{name}", "应为 值 → 原句 的映射")
+            return []
+        out = []
+        for key, sentence in mapping.items():
+            where = f"evidence.{name}.{str(key)[:60]}"
+            if key not in values:  # stale evidence would vouch for a value the case dropped
+                self.fail(where, f"“{str(key)[:60]}”不是本案例 {name} 中的值")
+                continue
+            quote = self.quote(where, sentence)
+            if quote:
+                out.append(Evidence(name, key, quote))
+        return out

@@ -31,6 +31,11 @@ from indexer.vocabulary import load_vocabulary
 DATA_DIR = Path(__file__).parent / "data"
 USERDICT = DATA_DIR / "userdict.txt"
 SYNONYMS = DATA_DIR / "synonyms.txt"
+# Editors' copies of the data files (instance/data by default, see set_data_dir): a file there
+# is read instead of the shipped one, so the installed package is never written to.
+_override_dir: Path | None = None
+_override_stamp: tuple = ()
+_reload_hooks: list = []  # caches built from these files elsewhere (highlight, concepts)
 
 # Words too common to carry meaning in this domain's queries; also dropped at index time.
 STOPWORDS = frozenset(
@@ -83,9 +88,64 @@ def normalise(text: str) -> str:
     return "".join(out)
 
 
+def data_file(name: str) -> Path:
+    """The editor's copy of a data file when there is one, else the shipped file."""
+    if _override_dir is not None and (_override_dir / name).is_file():
+        return _override_dir / name
+    return DATA_DIR / name
+
+
+def _stamp() -> tuple:
+    if _override_dir is None:
+        return ()
+    out = []
+    for name in ("userdict.txt", "synonyms.txt", "concepts.yaml"):
+        try:
+            out.append((_override_dir / name).stat().st_mtime_ns)
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
+def set_data_dir(path: Path | None) -> None:
+    """Read editable data files from `path` (None: only the shipped ones); reloads when that
+    changes what is read (every app calls this: an unchanged setting keeps the loaded data)."""
+    global _override_dir
+    new = Path(path) if path is not None else None
+    if new == _override_dir:
+        reload_if_changed()
+        return
+    _override_dir = new
+    reload()
+
+
+def reload() -> None:
+    """Forget the loaded dictionary and synonyms; the next analysis reads the files again."""
+    global _override_stamp
+    _override_stamp = _stamp()
+    for cached in (synonym_groups, _jieba, _known_literals, _literal_re):
+        cached.cache_clear()
+    for hook in _reload_hooks:
+        hook()
+
+
+def on_reload(hook) -> None:
+    """Call `hook()` whenever the data files are read again (to drop derived caches)."""
+    _reload_hooks.append(hook)
+
+
+def reload_if_changed() -> bool:
+    """Reload when another process saved an editable data file; True if it did."""
+    if _stamp() == _override_stamp:
+        return False
+    reload()
+    return True
+
+
 @lru_cache(maxsize=1)
-def synonym_groups(path: Path = SYNONYMS) -> dict[str, str]:
+def synonym_groups(path: Path | None = None) -> dict[str, str]:
     """Map every synonym to its group's canonical (first) word."""
+    path = path or data_file("synonyms.txt")
     canon: dict[str, str] = {}
     if not path.exists():
         return canon
@@ -106,8 +166,9 @@ def _jieba() -> jieba.Tokenizer:
         jieba.setLogLevel(logging.WARNING)
         tk = jieba.Tokenizer()
         tk.initialize()
-        if USERDICT.exists():
-            with open(USERDICT, "rb") as fh:  # a path would leave jieba's handle unclosed
+        userdict = data_file("userdict.txt")
+        if userdict.exists():
+            with open(userdict, "rb") as fh:  # a path would leave jieba's handle unclosed
                 tk.load_userdict(fh)
         # Every synonym and vocabulary value must survive segmentation whole.
         for word in set(synonym_groups()) | set(synonym_groups().values()) | _vocab_words():
@@ -140,8 +201,9 @@ def _literal_forms(lit: str) -> tuple[str, list[str]]:
 def _known_literals() -> frozenset[str]:
     """Plus-literals named in the vocabulary or the dictionary, e.g. 村集体+公司+农户."""
     known = {w for w in _vocab_words(with_plus=True) if "+" in w}
-    if USERDICT.exists():
-        for line in USERDICT.read_text(encoding="utf-8").splitlines():
+    userdict = data_file("userdict.txt")
+    if userdict.exists():
+        for line in userdict.read_text(encoding="utf-8").splitlines():
             word = normalise(line.split(" ")[0].strip())
             if "+" in word:
                 known.add(word)
@@ -181,11 +243,15 @@ def _subwords(word: str, freq: dict) -> list[tuple[str, int]]:
     return out
 
 
-def analyze(text: str, mode: str = "index") -> list[Tok]:
-    """Segment `text`; see the module docstring for what each mode emits."""
+def analyze(text: str, mode: str = "index", tk: jieba.Tokenizer | None = None,
+            canon: dict[str, str] | None = None) -> list[Tok]:
+    """Segment `text`; see the module docstring for what each mode emits.
+
+    :param tk, canon: another dictionary and synonym map (the editor's preview of an edit).
+    """
     norm = normalise(text)
-    tk = _jieba()
-    canon = synonym_groups()
+    tk = tk or _jieba()
+    canon = synonym_groups() if canon is None else canon
     toks: list[Tok] = []
     pos = 0
 
@@ -229,6 +295,24 @@ def _segment(tk: jieba.Tokenizer, norm: str, start: int, end: int, emit) -> None
 def segment(text: str) -> list[str]:
     """Return the main words of `text` in order (what a reader would call its words)."""
     return [t.text for t in analyze(text, mode="query") if t.main]
+
+
+def preview_segment(text: str, words: list[str], groups: list[list[str]]) -> list[Tok]:
+    """Query-mode analysis of `text` as if `words` were in the dictionary and `groups` in the
+    synonyms, without changing what this process serves (a copy of the loaded dictionary)."""
+    base = _jieba()
+    tk = jieba.Tokenizer()
+    tk.FREQ, tk.total, tk.initialized = dict(base.FREQ), base.total, True
+    canon = dict(synonym_groups())
+    for group in groups:
+        group = [normalise(w) for w in group]
+        for w in group[1:]:
+            canon.setdefault(w, group[0])
+        words = [*words, *group]
+    for word in words:
+        if "+" not in word:
+            tk.add_word(normalise(word), freq=max(tk.suggest_freq(normalise(word)), 3000))
+    return analyze(text, mode="query", tk=tk, canon=canon)
 
 
 def warm_up() -> None:

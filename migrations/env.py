@@ -11,6 +11,7 @@ import logging.config
 
 from alembic import context
 
+import editorial.models  # noqa: F401  (its tables join Base.metadata)
 from indexer.migrate import configured_url as app_url
 from indexer.models import Base
 from indexer.models import make_engine

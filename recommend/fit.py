@@ -208,7 +208,10 @@ def jobs_reasons(profile: VillageProfile, case: Case) -> list[str]:
     """Jobs the case created, when the village says it has labour to employ."""
     if "劳动力" not in profile.resources:
         return []
-    return [f"带动就业：{f.label}{_amount(f)}" for f in _village_figures(case, "jobs")]
+    # households employed (吸纳30余户农户就业) are counted in 户, so their metric is households
+    found = _village_figures(case, "jobs") + [
+        f for f in _village_figures(case, "households") if "就业" in f.label]
+    return [f"带动就业：{f.label}{_amount(f)}" for f in found]
 
 
 FIT_PARTS = {"resources": fit_resources, "industries": fit_industries, "terrain": fit_terrain,

@@ -12,6 +12,7 @@ from html import escape
 
 from indexer.case import Case
 from indexer.segment import analyze
+from indexer.segment import on_reload
 
 SNIPPET_CHARS = 120
 LEAD_CHARS = 24  # context shown before the first mark
@@ -43,6 +44,9 @@ def word_spans(text: str, words: set[str]) -> list[tuple[int, int]]:
 def _tokens(text: str) -> tuple[tuple[str, int, int], ...]:
     """Analysed tokens of a passage; the same passages come back query after query."""
     return tuple((t.text, t.start, t.end) for t in analyze(text))
+
+
+on_reload(_tokens.cache_clear)  # an editor's dictionary edit changes every passage's tokens
 
 
 def mark(text: str, spans: list[tuple[int, int]]) -> str:

@@ -21,8 +21,12 @@ from evaluation.suites import load_cases_judged
 
 # nDCG@10 of the shipped cases' labelled queries, measured when the fusion was chosen; a change
 # that drops below these (less a little noise) is a regression, not a trade-off.
-CASES_FLOOR_FAKE = {"keyword": 0.92, "hybrid": 0.935}
-CASES_FLOOR_MODEL = {"keyword": 0.92, "vector": 0.86, "hybrid": 0.955}
+# Issue 11 removed facets the report does not state (韶源村's 服务创收, 乡村旅游, 研学培训 among
+# them); that cost q011, q012 and q059 a place or two: keyword 0.923 -> 0.917, fake hybrid
+# 0.938 -> 0.931; with the real model keyword 0.917, vector 0.880, hybrid 0.958 (README's run
+# before: 0.923, 0.867, 0.960). The floors follow the corrected library.
+CASES_FLOOR_FAKE = {"keyword": 0.915, "hybrid": 0.93}
+CASES_FLOOR_MODEL = {"keyword": 0.915, "vector": 0.86, "hybrid": 0.955}
 
 
 def test_ndcg_binary_by_hand():

@@ -12,11 +12,19 @@ from handouts.pack import Pack
 from handouts.pack import encode
 
 TRIO = ["shaoyuan-training-centre", "yintian-industrial-park", "changhu-company"]
-# Figures as the sheets print them (figure_text), one or more per case.
+# Figures as the sheets print them (figure_text), one or more per case, in the corrected wording
+# (issue 11): the 100万余元 belongs to the whole chain, 62户 keeps the source's 外包租赁.
 FIGURES = {
-    "shaoyuan-training-centre": ["40余户", "100万余元"],
-    "yintian-industrial-park": ["750余亩", "62户", "2789亩", "516户", "近20万元"],
-    "changhu-company": ["5万元（2020年）", "50万元", "30余户"],
+    "shaoyuan-training-centre": ["40余户", "100万余元", "培训中心和农家体验园等做法合计"],
+    "yintian-industrial-park": ["750余亩", "外包租赁村民闲置房屋62户", "2789亩", "516户",
+                                "近20万元"],
+    "changhu-company": ["5万元（2020年）", "50万元", "吸纳就业的农户30余户"],
+}
+# What each case's income chart says, read back from its SVG text in the PDF.
+CHART_TEXT = {
+    "shaoyuan-training-centre": ["增收", "100万余元"],
+    "yintian-industrial-park": ["增收", "近20万元"],
+    "changhu-company": ["2020年", "报告时", "长湖村：增加45万元，为2020年的10倍"],
 }
 
 
@@ -44,6 +52,12 @@ def test_print_handout_pdf_holds_titles_figures_and_sources(shipped_app, shipped
         assert squash(case["citation"]) in text
         for figure in FIGURES[case["id"]]:
             assert figure in text, (case["id"], figure)
+        for words in CHART_TEXT[case["id"]]:
+            assert words in text, (case["id"], words)
+    assert text.count("村级集体经济收入（万元）") == len(TRIO)  # one chart title per case
+    # the source sentences behind the figures are printed too (数字出处)
+    assert text.count("数字出处") == len(TRIO)
+    assert squash("村级集体经济收入从2020年的5万元增长至现在的50万元。") in text
     # pages[0] is the cover with the contents; each case sheet starts on a page of its own
     starts = [next(i for i, p in enumerate(pages) if i and f"案例{n}·" in p)
               for n in range(1, len(TRIO) + 1)]

@@ -18,11 +18,16 @@ def test_colloquial_question_finds_the_village_office_case(model_app):
     assert "shaoyuan-training-centre" in found[:3]
 
 
-@pytest.mark.parametrize("q", ["闲置村部怎么盘活", "村里的旧办公楼空着，能拿来干点什么挣钱",
-                               "老房子闲着没人用怎么办"])
-def test_meaning_alone_finds_it_without_shared_wording(model_app, q):
+@pytest.mark.parametrize("q, case", [
+    ("闲置村部怎么盘活", "shaoyuan-training-centre"),
+    ("村里的旧办公楼空着，能拿来干点什么挣钱", "shaoyuan-training-centre"),
+    # villagers' idle houses are 银田村's (闲置房屋62户); the labelled set grades it first for
+    # the like query q010 (村民的老房子空着没人住怎么用)
+    ("老房子闲着没人用怎么办", "yintian-industrial-park"),
+])
+def test_meaning_alone_finds_it_without_shared_wording(model_app, q, case):
     found, result = ids(model_app, mode="vector", q=q)
-    assert "shaoyuan-training-centre" in found[:3]
+    assert case in found[:3]
     assert all(h["evidence"]["keyword_rank"] is None for h in result.hits)
 
 

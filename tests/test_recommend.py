@@ -51,12 +51,14 @@ def test_red_village_gets_training_centre_and_red_case_first(shipped_client):
     hits = hits_by_id(body)
     assert "同样拥有闲置村部、红色资源" in hits["shaoyuan-training-centre"]["reasons"]
     assert "同样拥有红色资源" in hits["red-resources-baicun"]["reasons"]
-    # The 韶阳村 case relied on spring water and sunshine this village never mentioned.
-    assert "依托矿泉、光照" in hits["shaoyang-mineral-water-solar"]["cautions"]
+    # The report does not say 韶阳村 relied on a spring or sunshine, so no caution claims it.
+    shaoyang = hits["shaoyang-mineral-water-solar"]["cautions"]
+    assert not any("矿泉" in c or "光照" in c for c in shaoyang)
     # 韶源村 states no starting income, so no "起步收入相近" may be claimed for it.
     shaoyuan = hits["shaoyuan-training-centre"]["reasons"]
     assert not any("起步收入相近" in r for r in shaoyuan)
-    assert "为村级集体经济创收100万余元（起步收入未注明）" in shaoyuan
+    assert "盘活村部、培训中心和农家体验园等做法合计为村级集体经济创收100万余元（起步收入未注明）" \
+        in shaoyuan
     assert {"id", "title", "score", "reasons", "cautions", "url"} <= set(body["hits"][0])
 
 
@@ -64,7 +66,7 @@ def test_farmland_village_gets_changhu_and_yintian_first(shipped_client):
     body = post(shipped_client, FARMLAND_VILLAGE).get_json()
     assert {h["id"] for h in body["hits"][:2]} == {"changhu-company", "yintian-industrial-park"}
     changhu = hits_by_id(body)["changhu-company"]
-    assert "同样拥有抛荒地、劳动力" in changhu["reasons"]
+    assert "同样拥有抛荒地" in changhu["reasons"]  # 劳动力 was an outcome, not an endowment
     assert "起步收入相近：5万元→50万元" in changhu["reasons"]
     assert any("30余户" in r for r in changhu["reasons"])
     assert "需要公司参与（村集体+公司+农户）" in changhu["cautions"]
@@ -221,7 +223,7 @@ def test_form_works_without_javascript_and_prefills_from_a_case(shipped_client):
     assert "和我村比较" in case_html and "村情推荐" in case_html  # the button and the header link
     prefilled = shipped_client.get("/recommend", query_string={"from": "shaoyuan-training-centre"})
     prefilled = prefilled.get_data(as_text=True)
-    assert 'value="闲置村部" checked' in prefilled and 'value="研学培训" checked' in prefilled
+    assert 'value="闲置村部" checked' in prefilled and 'value="红色旅游" checked' in prefilled
     assert 'value="湖南省"' in prefilled
     edit = shipped_client.get("/recommend", query_string={"resources": "光照", "goals": "光伏"})
     assert 'value="光照" checked' in edit.get_data(as_text=True)
@@ -256,7 +258,7 @@ def test_cli_recommend(shipped_app, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["hits"][0]["id"] == "changhu-company"
     text = CliRunner().invoke(cli.main, ["recommend", "--profile", str(path)]).output
-    assert "为何适合：同样拥有抛荒地、劳动力" in text
+    assert "为何适合：同样拥有抛荒地\n" in text
     path.write_text("resources: [金矿]\n", encoding="utf-8")
     bad = CliRunner().invoke(cli.main, ["recommend", "--profile", str(path)])
     assert bad.exit_code != 0 and "不在可选范围内" in bad.output

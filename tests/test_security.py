@@ -205,4 +205,7 @@ def test_no_endpoint_writes_without_authentication(hostile):
     app = hostile.application
     writes = {rule.rule for rule in app.url_map.iter_rules()
               if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}}
+    # The editor area's writes need a login and a CSRF token: tests/test_admin_auth.py posts to
+    # every one of them without either.
+    writes = {w for w in writes if not w.startswith("/admin/")}
     assert writes <= STATELESS_POSTS, "a new write endpoint needs a login and CSRF protection"

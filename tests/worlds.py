@@ -15,8 +15,9 @@ FIXTURE_CASES = TESTS / "fixtures" / "cases"
 SHIPPED_CASES = TESTS.parent / "cases"
 
 
-def make_world(root: Path, cases_dir: Path, model: str = "fake", models_dir: Path | None = None):
-    """Create an app over `cases_dir` and build its first index generation."""
+def make_world(root: Path, cases_dir: Path, model: str = "fake", models_dir: Path | None = None,
+               **config):
+    """Create an app over `cases_dir` (plus any `config` keys) and build its first generation."""
     app = create_app({
         "TESTING": True,
         "CASES_DIR": str(cases_dir),
@@ -26,6 +27,8 @@ def make_world(root: Path, cases_dir: Path, model: str = "fake", models_dir: Pat
         "MODELS_DIR": str(models_dir or root / "models"),
         "SECRET_KEY": "test",
         "INDEX_CHECK_INTERVAL": 0,  # see a new generation at once, not after a second
+        "EDITABLE_DATA_DIR": None,  # the shipped dictionary, whatever instance/data holds
+        **config,
     })
     build(app)
     return app

@@ -13,6 +13,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from handouts.charts import chart_svg
 from indexer.markdown import render_markdown
 from search.query import INCOME_BUCKETS
 from search.query import QueryError
@@ -107,5 +108,5 @@ def case_actions(slug: str) -> list[tuple[str, str]]:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals.update(toggle_url=toggle_url, page_url=page_url, nav_links=nav_links,
-                                 case_actions=case_actions)
+                                 case_actions=case_actions, chart_svg=chart_svg)
     app.jinja_env.filters["markdown"] = render_markdown

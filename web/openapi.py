@@ -80,7 +80,13 @@ SCHEMAS = {
                  "description": "本页结果：先直接相关，后可能相关"},
         "facets": ref("Facets"), "notices": STRINGS, "generation": STR}),
     "Figure": obj({"label": STR, "value": NUM, "unit": STR, "year": INT_OR_NULL,
-                   "metric": STR_OR_NULL, "approx": STR, "text": STR}),
+                   "metric": STR_OR_NULL, "approx": STR, "text": STR}, {
+                   "quote": {"type": ["string", "null"], "description": "数字所出自的来源原句"}}),
+    "Chart": obj({"key": STR, "title": STR, "unit": STR, "description": STR,
+                  "bars": {"type": "array", "items": obj({
+                      "group": STR, "label": STR, "value": NUM, "text": STR,
+                      "kind": {"enum": ["before", "after", "increase", "count"]}})},
+                  "notes": STRINGS}, {"rows": {"type": "array"}, "width": NUM}),
     "Case": obj({
         "id": STR, "title": STR, "kind": STR, "kind_label": STR,
         "region": {"type": "object", "additionalProperties": STR_OR_NULL},
@@ -93,6 +99,9 @@ SCHEMAS = {
         "income_after": NUM_OR_NULL, "income_after_year": INT_OR_NULL,
         "source": obj({"document": STR, "publisher": STR_OR_NULL, "date": STR_OR_NULL}),
         "citation": STR,
+        "evidence": {"type": "object", "description": "字段 → 值 → 依据的来源原句",
+                     "additionalProperties": {"type": "object", "additionalProperties": STR}},
+        "income_chart": {"oneOf": [ref("Chart"), {"type": "null"}]},
         "sections": {"type": "array", "items": obj({
             "heading": STR, "markdown": STR,
             "html": {"type": "string", "description": "经过净化的 HTML"}})},
@@ -100,7 +109,9 @@ SCHEMAS = {
     "SimilarResult": obj({"id": STR, "similar": {"type": "array", "items": obj({
         "id": STR, "title": STR, "score": NUM, "reasons": STRINGS,
         "url": URL})}}),
-    "Browse": obj({"total": INT, "facets": ref("Facets"), "generation": STR}),
+    "Browse": obj({"total": INT, "facets": ref("Facets"), "generation": STR}, {
+        "overview": obj({"models": {"oneOf": [ref("Chart"), {"type": "null"}]},
+                         "income": {"oneOf": [ref("Chart"), {"type": "null"}]}})}),
     "Profile": obj({}, {
         "province": STR_OR_NULL, "city": STR_OR_NULL, "county": STR_OR_NULL,
         "township": STR_OR_NULL, "terrain": STR_OR_NULL, "resources": STRINGS,

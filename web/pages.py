@@ -11,6 +11,9 @@ from flask import request
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
+from handouts.charts import chart_dict
+from handouts.charts import count_chart
+from handouts.charts import income_chart
 from indexer.case_view import case_view
 from recommend.engine import MAX_LIMIT
 from recommend.engine import recommend
@@ -18,6 +21,7 @@ from recommend.profile import VillageProfile
 from search.engine import MODES
 from search.engine import run_search
 from search.facets import facet_counts
+from search.query import INCOME_BUCKETS
 from search.query import QueryError
 from search.query import SearchQuery
 from search.query import parse_query
@@ -30,8 +34,22 @@ from web.services import get_service
 def browse_data() -> dict:
     gen = get_service().generation()
     cases = list(gen.catalog.values())
-    return {"total": len(cases), "facets": facet_counts(cases, SearchQuery()),
+    facets = facet_counts(cases, SearchQuery())
+    return {"total": len(cases), "facets": facets, "overview": overview(facets, len(cases)),
             "generation": gen.name}
+
+
+def overview(facets: dict, total: int, top: int = 8) -> dict:
+    """Home-page charts from the facet counts: cases by business model and by income band."""
+    models = [(v["label"], v["count"]) for v in facets["models"]["values"][:top]]
+    found = {v["value"]: v["count"] for v in facets["income"]["values"]}
+    bands = [(label, found.get(key, 0)) for key, label, _, _ in INCOME_BUCKETS]
+    unstated = total - sum(n for _, n in bands)
+    if unstated:
+        bands.append(("未注明", unstated))
+    return {"models": chart_dict(count_chart("overview-models", "各经营模式的案例数", models)),
+            "income": chart_dict(count_chart("overview-income", "按集体经济收入（最新）分的案例数",
+                                             bands))}
 
 
 def search_data() -> dict:
@@ -73,7 +91,8 @@ def get_case_or_404(slug: str) -> dict:
     case = get_service().generation().case(slug)
     if case is None:
         abort(404)
-    return case_view(case)
+    data = case_view(case)
+    return dict(data, income_chart=chart_dict(income_chart([data], key=f"income-{slug}")))
 
 
 def similar_data(slug: str, limit: int = 5) -> list[dict]:

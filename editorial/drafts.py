@@ -1,0 +1,117 @@
+"""Drafts from imported reports: store them, edit them as form fields, save without losing
+anyone's work (optimistic concurrency on `version`), and mark their evidence in the source."""
+
+from __future__ import annotations
+
+import frontmatter
+import yaml
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from editorial.models import Draft
+from editorial.models import Upload
+from editorial.records import audit
+from indexer.models import utcnow
+from indexer.parse import CaseFormatError
+from indexer.parse import parse_case_text
+from indexer.vocabulary import Vocabulary
+
+
+class EditConflict(Exception):
+    """Someone saved the draft since this editor opened it."""
+
+    def __init__(self, current: Draft):
+        self.current = current
+        super().__init__(f"草稿已被 {current.updated_by} 在 {current.updated_at:%H:%M:%S} 修改")
+
+
+class DraftInvalid(Exception):
+    """The edited case file does not pass the case format check."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("；".join(f"{k}：{v}" for k, v in errors.items()))
+
+
+def store_import(session: Session, result, filename: str, user: str) -> Upload:
+    """Keep an importer result (its source text and every draft); commits."""
+    upload = Upload(filename=filename[:255], source_name=(result.source_name or filename)[:300],
+                    source_text=result.source_text, warnings=list(result.warnings),
+                    uploaded_by=user)
+    upload.drafts = [Draft(slug=d.slug, title=d.title[:200], text=d.markdown(), updated_by=user)
+                     for d in result.drafts]
+    session.add(upload)
+    session.flush()
+    audit(session, user, "upload", f"upload:{upload.id}",
+          f"{filename}：{len(upload.drafts)} 篇草稿")
+    session.commit()
+    return upload
+
+
+def uploads(session: Session) -> list[Upload]:
+    return list(session.scalars(select(Upload).order_by(Upload.id.desc())))
+
+
+def split_text(text: str) -> tuple[dict, str]:
+    """Front matter and Markdown body of a case file."""
+    post = frontmatter.loads(text)
+    return dict(post.metadata), post.content
+
+
+def join_text(meta: dict, body: str) -> str:
+    head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+    return f"---\n{head}---\n\n{body.strip()}\n"
+
+
+def check_text(text: str, vocab: Vocabulary) -> dict[str, str]:
+    """Problems of a case file as {field: Chinese reason}; empty when it would publish."""
+    try:
+        parse_case_text(text, "draft", vocab)
+    except CaseFormatError as exc:
+        errors: dict[str, str] = {}
+        for p in exc.problems:
+            errors[p.field] = f"{errors[p.field]}；{p.reason}" if p.field in errors else p.reason
+        return errors
+    return {}
+
+
+def save_draft(session: Session, draft_id: int, text: str, version: int, user: str,
+               vocab: Vocabulary) -> Draft:
+    """Save `text` if it passes the case check and nobody saved since `version`; commits.
+
+    :raise DraftInvalid: with the problems per field (nothing is saved).
+    :raise EditConflict: when the stored version moved on (nothing is overwritten).
+    """
+    errors = check_text(text, vocab)
+    if errors:
+        raise DraftInvalid(errors)
+    meta, _ = split_text(text)
+    done = session.execute(
+        update(Draft).where(Draft.id == draft_id, Draft.version == version)
+        .values(text=text, title=str(meta.get("title", ""))[:200], slug=str(meta.get("id", "")),
+                version=Draft.version + 1, updated_by=user, updated_at=utcnow()))
+    if done.rowcount != 1:
+        session.rollback()
+        raise EditConflict(session.get(Draft, draft_id, populate_existing=True))
+    audit(session, user, "edit", f"draft:{draft_id}", f"version {version + 1}")
+    session.commit()
+    return session.get(Draft, draft_id, populate_existing=True)
+
+
+def evidence_sentences(meta: dict) -> list[str]:
+    """Every provenance sentence in the front matter (figures[i].quote, evidence{...})."""
+    found: list[str] = []
+
+    def walk(value, inside: bool) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, inside or key in ("quote", "evidence", "quotes"))
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, inside)
+        elif inside and isinstance(value, str) and value.strip() and value not in found:
+            found.append(value.strip())
+
+    walk(meta, False)
+    return found

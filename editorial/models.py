@@ -1,0 +1,121 @@
+"""SQL rows of the editor area: users, uploads and drafts, revisions, audit trail, jobs.
+
+They share `indexer.models.Base`, so one Alembic history (migrations/versions) covers them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON
+from sqlalchemy import DateTime
+from sqlalchemy import ForeignKey
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+from indexer.models import Base
+from indexer.models import utcnow
+
+ROLES = ("editor", "publisher")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def can_publish(self) -> bool:
+        return self.role == "publisher"
+
+
+class Upload(Base):
+    """One uploaded report and the text the importer read from it."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    source_name: Mapped[str] = mapped_column(String(300))
+    source_text: Mapped[str] = mapped_column(Text)
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+    uploaded_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    drafts: Mapped[list[Draft]] = relationship(
+        back_populates="upload", cascade="all, delete-orphan", order_by="Draft.id")
+
+
+class Draft(Base):
+    """A case file in the making; `version` guards against two editors overwriting each other."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)  # the full case file: front matter + Markdown
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | published
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(60))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    upload: Mapped[Upload] = relationship(back_populates="drafts")
+
+
+class Revision(Base):
+    """One published state of a file: a case (`case:<slug>`) or a data file (`data:<name>`).
+
+    `content` is None when the write removed the file (unpublish).
+    """
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(String(120), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    author: Mapped[str] = mapped_column(String(60))
+    content: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    diff: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    """Every write from the editor area: who did what to which thing, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IndexJob(Base):
+    """A background reindex: queued -> running -> done | failed (with the error)."""
+
+    __tablename__ = "index_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    rebuild: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(20), default="queued")
+    message: Mapped[str | None] = mapped_column(Text)
+    generation: Mapped[str | None] = mapped_column(String(80))
+    requested_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,99 @@
+"""What the editor needs to decide: searches that found nothing, drafts that repeat a case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from indexer.case import Case
+from indexer.models import QueryLog
+from indexer.models import utcnow
+
+MAX_CANDIDATES = 200
+
+
+@dataclass(frozen=True)
+class MissedQuery:
+    query: str
+    count: int
+    total: int  # results the visitor saw (hybrid); the report lists keyword misses
+
+
+def frequent_queries(session: Session, days: int = 7,
+                     limit: int = MAX_CANDIDATES) -> list[tuple[str, int, int]]:
+    """(query, count, smallest logged total) of the last `days`, most asked first."""
+    since = utcnow() - dt.timedelta(days=days)
+    rows = session.execute(
+        select(QueryLog.query, func.count(), func.min(QueryLog.total))
+        .where(QueryLog.created_at >= since)
+        .group_by(QueryLog.query).order_by(func.count().desc(), QueryLog.query).limit(limit))
+    return [(q, n, t) for q, n, t in rows]
+
+
+def missed_queries(session: Session, keyword_total, days: int = 7,
+                   limit: int = 50) -> list[MissedQuery]:
+    """This week's most frequent queries with no keyword hit.
+
+    The log holds the hybrid total, which the vector side nearly always fills, so each
+    candidate is searched again by keyword (`keyword_total(text) -> int`) against the
+    serving index: a query an edit has since fixed drops off the list.
+    """
+    out = []
+    for query, count, total in frequent_queries(session, days):
+        if total == 0 or keyword_total(query) == 0:
+            out.append(MissedQuery(query, count, total))
+        if len(out) >= limit:
+            break
+    return out
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    slug: str
+    title: str
+    reason: str
+
+
+def near_duplicates(draft: Case, catalog: dict[str, Case], similar_slugs: list[str]
+                    ) -> list[Duplicate]:
+    """Existing cases a draft may repeat: same id, same village (in the same county when
+    both name one), or among the draft's closest matches by text (`similar_slugs`)."""
+    found: dict[str, Duplicate] = {}
+    if draft.slug in catalog:
+        found[draft.slug] = Duplicate(draft.slug, catalog[draft.slug].title,
+                                      "编号相同，发布将替换它")
+    village = draft.region.village
+    for slug, case in catalog.items():
+        if slug in found or not village or case.region.village != village:
+            continue
+        if draft.region.county and case.region.county and draft.region.county != (
+                case.region.county):
+            continue
+        found[slug] = Duplicate(slug, case.title, f"同一个村：{village}")
+    for slug in similar_slugs:
+        if slug in catalog and slug not in found:
+            found[slug] = Duplicate(slug, catalog[slug].title, "正文相近")
+    return list(found.values())
+
+
+def similar_by_text(gen, embedder, draft: Case, threshold: float) -> list[str]:
+    """Cases whose mean passage vector is within `threshold` cosine of the draft's."""
+    import numpy as np
+
+    from indexer.chunk import case_chunks
+    from indexer.chunk import embedding_text
+    from search.similar import case_centroids
+
+    chunks = case_chunks(draft)
+    if not chunks or not gen.slugs:
+        return []
+    vectors = embedder.encode_documents([embedding_text(draft.title, c) for c in chunks])
+    mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
+    mean /= max(float(np.linalg.norm(mean)), 1e-9)
+    sims = case_centroids(gen) @ mean
+    order = np.argsort(-sims)
+    return [gen.slugs[i] for i in order[:5] if sims[i] >= threshold]

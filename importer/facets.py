@@ -1,0 +1,122 @@
+"""Facet values a text speaks of, each with the sentence that names it.
+
+Two matchers: the vocabulary itself with its synonym groups (indexer/data/synonyms.txt), and the
+concept lexicon's report wordings (indexer/concepts.py, `term` entries only: a plain-words
+problem such as 荒着 is a query's need, not a fact the report states).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from importer.text import CLAUSE_BREAKS
+from importer.text import Sentences
+from importer.text import quote_at
+
+FACETS = ("models", "industries", "resources")
+TERRAIN_WORDS = {"平原": "平原", "丘陵": "丘陵", "山区": "山区", "湖区": "湖区", "城郊": "城郊",
+                 "山村": "山区", "近郊": "城郊"}
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, set[str]]:
+    """Canonical word -> every word of its group (the canonical included)."""
+    from indexer.segment import synonym_groups
+
+    groups: dict[str, set[str]] = {}
+    for word, canon in synonym_groups().items():
+        groups.setdefault(canon, {canon}).add(word)
+    return groups
+
+
+@lru_cache(maxsize=1024)
+def _aliases(value: str) -> frozenset[str]:
+    for group in _synonyms().values():
+        if value in group:
+            return frozenset(group | {value})
+    return frozenset({value})
+
+
+def _lexicon():
+    try:
+        from indexer.concepts import default_lexicon
+    except ImportError:  # the concept lexicon is optional: the vocabulary matcher still runs
+        return None
+    return default_lexicon()
+
+
+def suggest(text: str, spans: list[tuple[int, int]], sentences: Sentences,
+            vocab) -> dict[str, dict[str, str]]:
+    """facet -> value -> sentence, for words found inside the spans (the case's own text)."""
+    found: dict[str, dict[str, str]] = {f: {} for f in (*FACETS, "terrain")}
+
+    def note(facet: str, value: str, pos: int) -> None:
+        quote = quote_at(text, sentences, pos)
+        if quote and value not in found[facet]:
+            found[facet][value] = quote
+
+    for start, end in spans:
+        piece = text[start:end]
+        for facet in FACETS:
+            for value in sorted(getattr(vocab, facet)):
+                pos = _first(piece, _aliases(value), value)
+                if pos is not None:
+                    note(facet, value, start + pos)
+        for word, terrain in TERRAIN_WORDS.items():
+            if terrain in vocab.terrain and word in piece:
+                note("terrain", terrain, start + piece.index(word))
+        for facet, value, pos in _concepts(piece, vocab):
+            note(facet, value, start + pos)
+    return found
+
+
+def _concepts(piece: str, vocab) -> list[tuple[str, str, int]]:
+    """Lexicon concepts named plainly. A two-character phrase that points at several concepts
+    (红色 -> 红色资源, 红色旅游, 红色教育培训; 就业 -> 劳务服务, 留守就业) is too vague to
+    suggest any of them; 盘活 -> 资产盘活 alone is plain enough."""
+    lexicon = _lexicon()
+    if lexicon is None:
+        return []
+    from indexer.concepts import tag_text
+
+    matches = [m for m in tag_text(piece, lexicon) if not m.need]
+    per_span: dict[tuple[int, int], int] = {}
+    for m in matches:
+        per_span[(m.start, m.end)] = per_span.get((m.start, m.end), 0) + 1
+    return [(m.facet, m.concept, m.start) for m in matches
+            if m.facet in FACETS and m.concept in getattr(vocab, m.facet)
+            and (m.end - m.start >= 3 or per_span[(m.start, m.end)] == 1)]
+
+
+def _first(piece: str, words: frozenset[str], value: str) -> int | None:
+    hits = [piece.find(w) for w in words if w and w in piece]
+    if hits:
+        return min(hits)
+    cover = _word_cover(value)
+    if len(cover) < 2:
+        return None
+    at = 0
+    for clause in re.split(f"([{CLAUSE_BREAKS}])", piece):
+        # 土地流转 in 流转抛荒土地: each dictionary word of the value within one clause
+        if all(w in clause for w in cover):
+            return at + min(clause.find(w) for w in cover)
+        at += len(clause)
+    return None
+
+
+@lru_cache(maxsize=512)
+def _word_cover(value: str) -> tuple[str, ...]:
+    """The dictionary words that tile `value` left to right (土地流转 -> 土地, 流转), if any."""
+    from indexer.segment import analyze
+
+    subs = {(t.start, t.end): t.text for t in analyze(value)
+            if not t.main and len(t.text) > 1 and t.end - t.start < len(value)}
+    out, at = [], 0
+    while at < len(value):
+        end = max((e for (s, e) in subs if s == at), default=None)
+        if end is None:
+            return ()
+        out.append(subs[(at, end)])
+        at = end
+    return tuple(out)
