@@ -8,6 +8,7 @@ second value of the same facet widens the results by exactly the number shown.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import chain
 
 from indexer.case import KIND_LABELS
 from indexer.case import Case
@@ -68,20 +69,34 @@ def _facet_values(case: Case) -> dict:
     cached = case.__dict__.get("_facet_values")
     if cached is None:
         cached = {f: tuple(case_values(case, f)) for f in FACET_ORDER if f != "income"}
+        bucket = income_bucket(case)
+        cached["income"] = (bucket,) if bucket else ()
+        cached["pairs"] = tuple((f, v) for f in FACET_ORDER for v in cached[f])
         case.__dict__["_facet_values"] = cached
     return cached
+
+
+def _all_counts(cases: list[Case]) -> dict[str, Counter]:
+    """Counts of every facet over unfiltered results in one counting pass."""
+    both = Counter(chain.from_iterable(_facet_values(c)["pairs"] for c in cases))
+    out: dict[str, Counter] = {f: Counter() for f in FACET_ORDER}
+    for (facet, value), n in both.items():
+        out[facet][value] = n
+    return out
 
 
 def facet_counts(cases: list[Case], query: SearchQuery) -> dict[str, dict]:
     """For each facet: its label and values with counts, selected values flagged."""
     out: dict[str, dict] = {}
     unfiltered = not query.filters and query.income_min is None and query.income_max is None
+    every = _all_counts(cases) if unfiltered else None
     for facet in FACET_ORDER:
         pool = cases if unfiltered else [c for c in cases if matches(c, query, skip=facet)]
         if facet == "income":
-            out[facet] = _income_facet(pool, query)
+            out[facet] = _income_facet(pool, query, every["income"] if every else None)
             continue
-        counts = Counter(v for c in pool for v in _facet_values(c)[facet])
+        counts = every[facet] if every else Counter(v for c in pool
+                                                    for v in _facet_values(c)[facet])
         chosen = set(query.filters.get(facet, ()))
         for value in chosen - set(counts):
             counts[value] = 0  # a chosen value stays visible (and removable) with 0
@@ -94,8 +109,9 @@ def facet_counts(cases: list[Case], query: SearchQuery) -> dict[str, dict]:
     return out
 
 
-def _income_facet(pool: list[Case], query: SearchQuery) -> dict:
-    counts = Counter(income_bucket(c) for c in pool)
+def _income_facet(pool: list[Case], query: SearchQuery, counts: Counter | None = None) -> dict:
+    if counts is None:
+        counts = Counter(b for c in pool for b in _facet_values(c)["income"])
     values = []
     for key, label, low, high in INCOME_BUCKETS:
         selected = query.income_min == low and query.income_max == high
