@@ -18,7 +18,9 @@ from indexer.provenance import names_value
 SHIPPED = Path(__file__).parent.parent / "cases"
 BROKEN = Path(__file__).parent / "fixtures" / "provenance" / "broken-provenance.md"
 # The report the shipped cases come from stays outside the repository (internal material).
-SOURCE = Path(os.environ.get("CASEBASE_SOURCE", "/work/shared/source/city-report.md"))
+# CI lays ../shared beside the clone, as on the developers' machines.
+SOURCE = Path(os.environ.get("CASEBASE_SOURCE",
+                             SHIPPED.parent.parent / "shared" / "source" / "city-report.md"))
 
 
 def _source_text() -> str | None:
