@@ -1,7 +1,7 @@
 """Check that every facet value and figure of a case is backed by the source sentence it cites.
 
 A value is backed when the sentence states it: word for word, through a synonym of its group
-(indexer/data/synonyms.txt), through the concept lexicon when `indexer.concepts` exists, or
+(indexer/data/synonyms.txt), through a `term` entry of the concept lexicon, or
 with each of its words present (土地流转 in 流转抛荒土地). A figure is backed when its number
 appears in its quote as the source writes numbers (7.5万余亩 for 75000 亩, 两个 for 2), with
 its qualifier (余/近/超过/以上) and its year. Parsing only checks the shape; this module checks
@@ -111,7 +111,9 @@ def _concept_named(sentence: str, value: str) -> bool:
         from indexer.concepts import tag_text  # noqa: PLC0415
     except ImportError:
         return False
-    return any(m.concept == value for m in tag_text(sentence, load_lexicon()))
+    # Only the reports' own words (`term` entries) state a value; a plain-words `need` phrase
+    # infers one (光伏 -> 光照), which is not what the sentence says.
+    return any(m.concept == value and not m.need for m in tag_text(sentence, load_lexicon()))
 
 
 def figure_problem(fig: Figure) -> str | None:
