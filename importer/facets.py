@@ -13,6 +13,7 @@ from functools import lru_cache
 from importer.text import CLAUSE_BREAKS
 from importer.text import Sentences
 from importer.text import quote_at
+from indexer.provenance import word_cover
 
 FACETS = ("models", "industries", "resources")
 TERRAIN_WORDS = {"平原": "平原", "丘陵": "丘陵", "山区": "山区", "湖区": "湖区", "城郊": "城郊",
@@ -93,7 +94,7 @@ def _first(piece: str, words: frozenset[str], value: str) -> int | None:
     hits = [piece.find(w) for w in words if w and w in piece]
     if hits:
         return min(hits)
-    cover = _word_cover(value)
+    cover = word_cover(value)
     if len(cover) < 2:
         return None
     at = 0
@@ -105,18 +106,3 @@ def _first(piece: str, words: frozenset[str], value: str) -> int | None:
     return None
 
 
-@lru_cache(maxsize=512)
-def _word_cover(value: str) -> tuple[str, ...]:
-    """The dictionary words that tile `value` left to right (土地流转 -> 土地, 流转), if any."""
-    from indexer.segment import analyze
-
-    subs = {(t.start, t.end): t.text for t in analyze(value)
-            if not t.main and len(t.text) > 1 and t.end - t.start < len(value)}
-    out, at = [], 0
-    while at < len(value):
-        end = max((e for (s, e) in subs if s == at), default=None)
-        if end is None:
-            return ()
-        out.append(subs[(at, end)])
-        at = end
-    return tuple(out)

@@ -86,13 +86,15 @@ def names_value(sentence: str, value: str) -> bool:
         return True
     if _found(group, sentence) or _concept_named(sentence, value):
         return True
-    words = _word_cover(value)
+    words = word_cover(value)
     return len(words) > 1 and all(_found(w, sentence) for w in words)
 
 
 @lru_cache(maxsize=512)
-def _word_cover(value: str) -> tuple[str, ...]:
-    """The dictionary words that tile `value` left to right (土地流转 -> 土地, 流转), if any."""
+def word_cover(value: str) -> tuple[str, ...]:
+    """The dictionary words that tile `value` left to right (土地流转 -> 土地, 流转), if any.
+
+    The importer suggests a facet by the same rule this module checks it with."""
     subs = {(t.start, t.end): t.text for t in analyze(value) if not t.main and len(t.text) > 1}
     out, at, norm = [], 0, normalise(value)
     while at < len(norm):
