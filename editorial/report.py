@@ -20,7 +20,7 @@ MAX_CANDIDATES = 200
 class MissedQuery:
     query: str
     count: int
-    total: int  # results the visitor saw (hybrid); the report lists keyword misses
+    total: int  # direct hits the visitor saw (the search's direct tier)
 
 
 def frequent_queries(session: Session, days: int = 7,
@@ -34,17 +34,17 @@ def frequent_queries(session: Session, days: int = 7,
     return [(q, n, t) for q, n, t in rows]
 
 
-def missed_queries(session: Session, keyword_total, days: int = 7,
+def missed_queries(session: Session, direct_total, days: int = 7,
                    limit: int = 50) -> list[MissedQuery]:
-    """This week's most frequent queries with no keyword hit.
+    """This week's most frequent queries with no direct hit.
 
-    The log holds the hybrid total, which the vector side nearly always fills, so each
-    candidate is searched again by keyword (`keyword_total(text) -> int`) against the
-    serving index: a query an edit has since fixed drops off the list.
+    The log holds the direct total the visitor saw; each candidate is searched again
+    (`direct_total(text) -> int`) against the serving index, so a query an edit has since
+    fixed drops off the list.
     """
     out = []
     for query, count, total in frequent_queries(session, days):
-        if total == 0 or keyword_total(query) == 0:
+        if direct_total(query) == 0:
             out.append(MissedQuery(query, count, total))
         if len(out) >= limit:
             break

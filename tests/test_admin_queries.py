@@ -1,4 +1,4 @@
-"""/admin/queries: the week's keyword misses, and dictionary edits that fix them."""
+"""/admin/queries: the week's queries with no direct hit, and dictionary edits that fix them."""
 
 import datetime as dt
 import re
@@ -40,11 +40,11 @@ def log(app, query: str, total: int, times: int = 1, days_ago: int = 0) -> None:
         s.commit()
 
 
-def test_report_lists_this_weeks_keyword_misses_by_count(app, client):
+def test_report_lists_this_weeks_queries_without_a_direct_hit_by_count(app, client):
     # This search is logged too (hybrid total 0 or more): one more than the four below.
     assert client.get(f"/api/search?q={MISSING}&mode=keyword").get_json()["total"] == 0
-    log(app, MISSING, total=3, times=4)  # the vector side filled the page, keyword found none
-    log(app, "光伏", total=2, times=9)  # found by keyword: not a miss
+    log(app, MISSING, total=3, times=4)  # logged before the tiers: still nothing answers it
+    log(app, "光伏", total=2, times=9)  # answered directly now: not a miss
     log(app, "无人机飞防", total=0, times=2)
     log(app, "旧的问题", total=0, times=20, days_ago=30)  # outside the week
     data = client.get("/admin/queries", headers=JSON).get_json()
