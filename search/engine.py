@@ -79,7 +79,10 @@ def rank_cases(service: SearchService, gen: Generation, query: SearchQuery,
             vector = vector_hits(gen, service.embedder.encode_query(text), VECTOR_CANDIDATES)
         else:
             notices.append("语义检索暂不可用（索引与模型不一致），仅按关键词检索")
-    evidence = score_cases(concepts, gen) if concepts is not None else None
+    evidence = None
+    if concepts is not None:
+        found = {k.slug for k in keyword} | {v.slug for v in vector}
+        evidence = score_cases(concepts, gen, found)
     return fuse(keyword, vector, concepts=evidence), plan.words, notices
 
 
