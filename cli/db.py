@@ -19,7 +19,7 @@ def upgrade_command(url: str | None, revision: str) -> None:
     """建表或升级到最新结构；已是最新时什么也不做。"""
     from sqlalchemy.exc import OperationalError
 
-    from indexer import migrate
+    from db import migrate
 
     url = url or migrate.configured_url()
     try:
@@ -36,8 +36,8 @@ def current_command(url: str | None) -> None:
     """显示数据库当前的结构版本。"""
     from sqlalchemy.exc import OperationalError
 
-    from indexer import migrate
-    from indexer.models import make_engine
+    from db import migrate
+    from db.models import make_engine
 
     url = url or migrate.configured_url()
     engine = make_engine(url)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from indexer import config
+import settings as config
 
 MODE_CHOICES = ("keyword", "vector", "hybrid", "all")
 TSV = click.Path(dir_okay=False, exists=True)
@@ -15,8 +15,8 @@ TSV = click.Path(dir_okay=False, exists=True)
 
 def _embedder(model: str | None, models_dir: str | None, cache_dir: str | None):
     """The configured embedder, with corpus vectors cached between runs unless disabled."""
+    from embedding.embed import load_embedder
     from evaluation.run import VectorCache
-    from indexer.embed import load_embedder
 
     cfg = config.resolve()
     embedder = load_embedder(model or cfg["EMBEDDING_MODEL"], Path(models_dir or cfg["MODELS_DIR"]))

@@ -32,9 +32,9 @@ def write_new(path: Path, text: str) -> bool:
 @click.option("--max-mb", default=20, show_default=True, type=int, help="单个文件大小上限（MB）。")
 def import_command(files: tuple[Path, ...], out_dir: Path, max_mb: int) -> None:
     """把报告（.docx、.pdf、.html、.md、.txt）拆成案例草稿，每个数字和标签都附原句。"""
+    from analysis.vocabulary import load_vocabulary
     from importer import ImportFailed
     from importer import import_file
-    from indexer.vocabulary import load_vocabulary
 
     out_dir.mkdir(parents=True, exist_ok=True)
     vocab, failed = load_vocabulary(), 0

@@ -43,11 +43,11 @@ def index(rebuild: bool, cases_dir: str | None) -> None:
               help="来源原文（UTF-8 文本，可多次给出）：原句必须一字不差地出自其中。")
 def check(directory: str | None, provenance: bool, sources: tuple[str, ...]) -> None:
     """检查案例目录的格式，列出每个有问题的文件、字段和原因。"""
-    from indexer import config
-    from indexer.parse import CaseFormatError
-    from indexer.parse import case_files
-    from indexer.parse import load_case
-    from indexer.vocabulary import load_vocabulary
+    import settings as config
+    from analysis.vocabulary import load_vocabulary
+    from casefile.parse import CaseFormatError
+    from casefile.parse import case_files
+    from casefile.parse import load_case
 
     root = Path(directory or config.resolve()["CASES_DIR"])
     if not root.is_dir():
@@ -127,7 +127,7 @@ def serve(host: str, port: int, threads: int) -> None:
 
 def _provenance_problems(case, sources: tuple[str, ...]) -> int:
     """Echo the case's provenance problems; return 1 when it has any."""
-    from indexer.provenance import check_provenance
+    from casefile.provenance import check_provenance
 
     text = "\n".join(Path(p).read_text(encoding="utf-8") for p in sources) if sources else None
     problems = check_provenance(case, text)

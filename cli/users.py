@@ -27,11 +27,11 @@ def add_command(name: str, role: str, password_stdin: bool, url: str | None) -> 
     """新建账号（已存在则重设密码和角色）。"""
     from sqlalchemy.exc import OperationalError
 
+    from db import migrate
+    from db.models import make_engine
+    from db.models import make_sessionmaker
     from editorial.users import UserError
     from editorial.users import add_user
-    from indexer import migrate
-    from indexer.models import make_engine
-    from indexer.models import make_sessionmaker
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

@@ -2,7 +2,7 @@
 
 The shipped files in indexer/data stay untouched (they may sit in a read-only install); an
 edit writes the whole file to the editable folder (instance/data by default), which
-indexer.segment reads in preference, records a revision and the caller starts a full
+analysis.segment reads in preference, records a revision and the caller starts a full
 reindex (every case must be analysed with the new words).
 """
 
@@ -13,10 +13,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from analysis import segment
 from editorial.models import Revision
 from editorial.records import read_text
 from editorial.records import write_revision
-from indexer import segment
 
 FILES = {"userdict.txt": "词典（分词用词）", "synonyms.txt": "同义词组"}
 if (segment.DATA_DIR / "concepts.yaml").is_file():  # issue 13's concept lexicon, when shipped
@@ -89,8 +89,8 @@ def lexicon_from_text(text: str):
     """Load a lexicon from text (through a temporary file: the loader reads paths)."""
     import tempfile
 
-    from indexer.concepts import LexiconError
-    from indexer.concepts import load_lexicon
+    from analysis.concepts import LexiconError
+    from analysis.concepts import load_lexicon
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "concepts.yaml"

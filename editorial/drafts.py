@@ -9,13 +9,13 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from analysis.vocabulary import Vocabulary
+from casefile.parse import CaseFormatError
+from casefile.parse import parse_case_text
+from db.models import utcnow
 from editorial.models import Draft
 from editorial.models import Upload
 from editorial.records import audit
-from indexer.models import utcnow
-from indexer.parse import CaseFormatError
-from indexer.parse import parse_case_text
-from indexer.vocabulary import Vocabulary
 
 
 class EditConflict(Exception):

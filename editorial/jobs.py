@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
+from db.models import utcnow
 from editorial.models import IndexJob
-from indexer.models import utcnow
 from indexer.store import BuildLockedError
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """SQL rows of the editor area: users, uploads and drafts, revisions, audit trail, jobs.
 
-They share `indexer.models.Base`, so one Alembic history (migrations/versions) covers them.
+They share `db.models.Base`, so one Alembic history (migrations/versions) covers them.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
-from indexer.models import Base
-from indexer.models import utcnow
+from db.models import Base
+from db.models import utcnow
 
 ROLES = ("editor", "publisher")
 

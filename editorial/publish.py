@@ -11,6 +11,9 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from analysis.vocabulary import Vocabulary
+from casefile.slug import SLUG_RULE
+from casefile.slug import is_slug
 from editorial.drafts import DraftInvalid
 from editorial.drafts import check_text
 from editorial.drafts import split_text
@@ -19,9 +22,6 @@ from editorial.models import Revision
 from editorial.records import audit
 from editorial.records import read_text
 from editorial.records import write_revision
-from indexer.slug import SLUG_RULE
-from indexer.slug import is_slug
-from indexer.vocabulary import Vocabulary
 
 
 class PublishError(Exception):

@@ -9,9 +9,9 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from indexer.case import Case
-from indexer.models import QueryLog
-from indexer.models import utcnow
+from casefile.case import Case
+from db.models import QueryLog
+from db.models import utcnow
 
 MAX_CANDIDATES = 200
 
@@ -84,8 +84,8 @@ def similar_by_text(gen, embedder, draft: Case, threshold: float) -> list[str]:
     """Cases whose mean passage vector is within `threshold` cosine of the draft's."""
     import numpy as np
 
-    from indexer.chunk import case_chunks
-    from indexer.chunk import embedding_text
+    from casefile.chunk import case_chunks
+    from casefile.chunk import embedding_text
     from search.similar import case_centroids
 
     chunks = case_chunks(draft)

@@ -33,7 +33,7 @@ ROUNDS = 3  # each query this many times per mode, after one warm-up round
 def run(n: int, root: Path, spec: str, models_dir: Path, load: bool = True,
         backend: str = "torch", progress=print) -> dict:
     """Build a library of `n` cases from scratch, then measure; a JSON-ready dict."""
-    from indexer.embed import load_embedder
+    from embedding.embed import load_embedder
 
     cases_dir, work = Path(root) / f"cases-{n}", Path(root) / f"run-{n}"
     progress(f"[{n}] 生成合成案例 → {cases_dir}")

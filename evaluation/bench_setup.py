@@ -16,8 +16,8 @@ from whoosh.fields import Schema
 from whoosh.qparser import OrGroup
 from whoosh.qparser import QueryParser
 
-from indexer.parse import case_files
-from indexer.parse import load_case
+from casefile.parse import case_files
+from casefile.parse import load_case
 
 
 class JiebaTokenizer(Tokenizer):

@@ -16,16 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
+from casefile.case import Case
+from casefile.case import Region
+from casefile.case import Source
+from db.models import create_schema
+from db.models import make_engine
 from evaluation.metrics import Judged
 from evaluation.metrics import ModeResult
 from evaluation.metrics import judge
 from evaluation.metrics import timed_run
 from indexer.build import build_index
-from indexer.case import Case
-from indexer.case import Region
-from indexer.case import Source
-from indexer.models import create_schema
-from indexer.models import make_engine
 from search.engine import rank_cases
 from search.engine import run_search
 from search.generation import SearchService

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from casefile.chunk import plain_text
 from evaluation.metrics import METRICS
 from evaluation.metrics import Bm25Baseline
 from evaluation.metrics import Judged
@@ -24,7 +25,6 @@ from evaluation.run import build_world
 from evaluation.run import evaluate_service
 from evaluation.run import passage_cases
 from evaluation.run import tier_rates
-from indexer.chunk import plain_text
 
 CASES_QUERIES = Path(__file__).parent / "data" / "eval_queries.yaml"
 ROOT = Path(__file__).resolve().parent.parent

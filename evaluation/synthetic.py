@@ -1,6 +1,6 @@
 """A deterministic synthetic case library for benchmarks: N realistic Markdown case files.
 
-Every case is valid for `indexer.parse.load_case`: front matter from the controlled vocabulary,
+Every case is valid for `casefile.parse.load_case`: front matter from the controlled vocabulary,
 a region, figures and a source, and a body of the usual sections (背景, 主要做法, 利益联结, 成效,
 经验启示) written from sentence templates in the report's register. Lengths follow the shipped
 cases (a body of about 350 to 750 characters in five sections). The same seed always gives
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from indexer.vocabulary import load_vocabulary
+from analysis.vocabulary import load_vocabulary
 
 PROVINCES = {
     "湖南省": ("长沙市", "株洲市", "湘潭市", "衡阳市", "邵阳市", "岳阳市", "常德市", "益阳市"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.case import format_figure
+from casefile.case import format_figure
 
 NOW = "报告时"
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from dataclasses import field
 
-from indexer.markdown import markdown_tokens
+from casefile.markdown import markdown_tokens
 
 LESSONS = "经验启示"
 MEASURES = "主要做法"

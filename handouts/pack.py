@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import replace
 
-from indexer.case import Case
-from indexer.case_view import case_views
-from indexer.slug import is_slug
+from casefile.case import Case
+from casefile.case_view import case_views
+from casefile.slug import is_slug
 
 MAX_CASES = 50
 MAX_TITLE = 100

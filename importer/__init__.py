@@ -14,7 +14,7 @@ from importer.model import ImportFailed
 from importer.model import ImportResult
 
 if TYPE_CHECKING:
-    from indexer.vocabulary import Vocabulary
+    from analysis.vocabulary import Vocabulary
 
 __all__ = ["Draft", "ImportFailed", "ImportResult", "import_file", "import_text"]
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024

@@ -1,7 +1,7 @@
 """Facet values a text speaks of, each with the sentence that names it.
 
-Two matchers: the vocabulary itself with its synonym groups (indexer/data/synonyms.txt), and the
-concept lexicon's report wordings (indexer/concepts.py, `term` entries only: a plain-words
+Two matchers: the vocabulary itself with its synonym groups (analysis/data/synonyms.txt), and the
+concept lexicon's report wordings (analysis/concepts.py, `term` entries only: a plain-words
 problem such as 荒着 is a query's need, not a fact the report states).
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from casefile.provenance import word_cover
 from importer.text import CLAUSE_BREAKS
 from importer.text import Sentences
 from importer.text import quote_at
-from indexer.provenance import word_cover
 
 FACETS = ("models", "industries", "resources")
 TERRAIN_WORDS = {"平原": "平原", "丘陵": "丘陵", "山区": "山区", "湖区": "湖区", "城郊": "城郊",
@@ -23,7 +23,7 @@ TERRAIN_WORDS = {"平原": "平原", "丘陵": "丘陵", "山区": "山区", "�
 @lru_cache(maxsize=1)
 def _synonyms() -> dict[str, set[str]]:
     """Canonical word -> every word of its group (the canonical included)."""
-    from indexer.segment import synonym_groups
+    from analysis.segment import synonym_groups
 
     groups: dict[str, set[str]] = {}
     for word, canon in synonym_groups().items():
@@ -41,7 +41,7 @@ def _aliases(value: str) -> frozenset[str]:
 
 def _lexicon():
     try:
-        from indexer.concepts import default_lexicon
+        from analysis.concepts import default_lexicon
     except ImportError:  # the concept lexicon is optional: the vocabulary matcher still runs
         return None
     return default_lexicon()
@@ -79,7 +79,7 @@ def _concepts(piece: str, vocab) -> list[tuple[str, str, int]]:
     lexicon = _lexicon()
     if lexicon is None:
         return []
-    from indexer.concepts import tag_text
+    from analysis.concepts import tag_text
 
     matches = [m for m in tag_text(piece, lexicon) if not m.need]
     per_span: dict[tuple[int, int], int] = {}

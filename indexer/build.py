@@ -15,23 +15,23 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 from whoosh import index as whoosh_index
 
+from analysis.concepts import case_concepts
+from analysis.concepts import default_lexicon
+from analysis.vocabulary import load_vocabulary
+from casefile.case import Case
+from casefile.chunk import case_chunks
+from casefile.chunk import embedding_text
+from casefile.parse import CaseFormatError
+from casefile.parse import Problem
+from casefile.parse import case_files
+from casefile.parse import load_case
+from db.models import CaseRecord
+from db.models import record_from_case
 from indexer import reuse
 from indexer import store
 from indexer import terms
-from indexer.case import Case
-from indexer.chunk import case_chunks
-from indexer.chunk import embedding_text
-from indexer.concepts import case_concepts
-from indexer.concepts import default_lexicon
-from indexer.models import CaseRecord
-from indexer.models import record_from_case
-from indexer.parse import CaseFormatError
-from indexer.parse import Problem
-from indexer.parse import case_files
-from indexer.parse import load_case
 from indexer.schema import case_document
 from indexer.schema import case_schema
-from indexer.vocabulary import load_vocabulary
 
 CONCEPTS = "concepts.json"  # {"analysis": fingerprint, "cases": {slug: {concept: strength}}}
 FORMAT_VERSION = 2  # bump when the on-disk layout or the analysis changes: forces a full build
@@ -284,7 +284,7 @@ def _write_catalog(partial: Path, live: reuse.LiveCases) -> None:
 
 def _write_concepts(partial: Path, live: reuse.LiveCases, prev: _Previous,
                     report: BuildReport) -> None:
-    """Each case's concepts (indexer/concepts.py), the third evidence source of search.
+    """Each case's concepts (analysis/concepts.py), the third evidence source of search.
 
     Unchanged cases keep their tags when the lexicon and analysis are the same as last build.
     """

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from pathlib import Path
 
-from indexer.case import Case
-from indexer.case import case_from_dict
-from indexer.case import case_to_dict
-from indexer.segment import DATA_DIR
+from analysis.segment import DATA_DIR
+from casefile.case import Case
+from casefile.case import case_from_dict
+from casefile.case import case_to_dict
 
 FILES = "files.json"  # {"analysis": fingerprint, "files": {path: [size, mtime_ns, slug]}}
 

@@ -6,9 +6,9 @@ from whoosh.fields import ID
 from whoosh.fields import TEXT
 from whoosh.fields import Schema
 
-from indexer.case import Case
-from indexer.chunk import plain_text
-from indexer.segment import case_analyzer
+from analysis.segment import case_analyzer
+from casefile.case import Case
+from casefile.chunk import plain_text
 
 # Field weights for BM25F: a word in the title or the structured traits says more about what the
 # case is than the same word deep in its body.

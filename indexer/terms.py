@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from analysis.segment import analyze
+from casefile.case import Case
 from indexer import store
-from indexer.case import Case
 from indexer.schema import TEXT_FIELDS
 from indexer.schema import case_document
-from indexer.segment import analyze
 
 TERMS_FORMAT = 1
 ARRAYS = "terms.npz"

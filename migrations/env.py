@@ -1,7 +1,7 @@
-"""Alembic environment: one schema (indexer.models) for SQLite and PostgreSQL alike.
+"""Alembic environment: one schema (db.models) for SQLite and PostgreSQL alike.
 
-The URL comes from, in order: a connection handed over by indexer.migrate (the app and
-`casebase db upgrade`), `alembic -x url=...`, then the configuration (indexer/config.py:
+The URL comes from, in order: a connection handed over by db.migrate (the app and
+`casebase db upgrade`), `alembic -x url=...`, then the configuration (settings.py:
 CASEBASE_DATABASE_URL, instance/config.py, the default SQLite file).
 """
 
@@ -12,9 +12,9 @@ import logging.config
 from alembic import context
 
 import editorial.models  # noqa: F401  (its tables join Base.metadata)
-from indexer.migrate import configured_url as app_url
-from indexer.models import Base
-from indexer.models import make_engine
+from db.migrate import configured_url as app_url
+from db.models import Base
+from db.models import make_engine
 
 config = context.config
 

@@ -15,9 +15,9 @@ from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from indexer.case import KINDS
-from indexer.models import CaseRecord
-from indexer.models import CaseTrait
+from casefile.case import KINDS
+from db.models import CaseRecord
+from db.models import CaseTrait
 from recommend.fit import RELATED_INDUSTRIES
 from recommend.fit import RELATED_RESOURCES
 from recommend.profile import VillageProfile

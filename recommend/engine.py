@@ -22,8 +22,8 @@ from dataclasses import field
 
 from sqlalchemy.orm import Session
 
-from indexer.case import KINDS
-from indexer.case import Case
+from casefile.case import KINDS
+from casefile.case import Case
 from recommend.candidates import TEXT_CANDIDATES
 from recommend.candidates import candidate_slugs
 from recommend.fit import FIT_PARTS

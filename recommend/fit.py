@@ -13,9 +13,9 @@ import math
 from dataclasses import dataclass
 from dataclasses import field
 
-from indexer.case import Case
-from indexer.case import Figure
-from indexer.case import format_figure
+from casefile.case import Case
+from casefile.case import Figure
+from casefile.case import format_figure
 from recommend.profile import VillageProfile
 
 # Resources a village may have that stand in, in part, for what a case used (抛荒地 is farmland).

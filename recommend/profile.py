@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from dataclasses import fields
 from functools import lru_cache
 
-from indexer.vocabulary import load_vocabulary
+from analysis.vocabulary import load_vocabulary
 from search.query import QueryError
 from search.query import clean_text
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from analysis.vocabulary import load_vocabulary
+from casefile.parse import case_files
+from casefile.parse import load_case
 from importer import import_file
-from indexer.parse import case_files
-from indexer.parse import load_case
-from indexer.vocabulary import load_vocabulary
 
 FACETS = ("models", "resources", "industries")
 

@@ -1,6 +1,6 @@
 """Concept evidence: what a query asks for, by the concept lexicon, against each case's concepts.
 
-The query is tagged with the same lexicon the build used on every case (indexer/concepts.py).
+The query is tagged with the same lexicon the build used on every case (analysis/concepts.py).
 Each phrase found in the query counts once, by the rarest concept it points to that the case
 holds (a need like 卖不上价 is answered by 加工, 品牌 or 电商, any of them); a case's score is the
 idf-weighted share of the query's phrases it answers, each saturating with the case's strength
@@ -15,10 +15,10 @@ import threading
 from dataclasses import dataclass
 from dataclasses import field
 
-from indexer.concepts import ConceptMatch
-from indexer.concepts import Lexicon
-from indexer.concepts import default_lexicon
-from indexer.concepts import tag_text
+from analysis.concepts import ConceptMatch
+from analysis.concepts import Lexicon
+from analysis.concepts import default_lexicon
+from analysis.concepts import tag_text
 
 SATURATION = 2.0  # a case strength of 2 gives half of the phrase's weight, 6 three quarters
 PROVINCES = ("北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 "

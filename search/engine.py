@@ -6,8 +6,8 @@ import time
 from dataclasses import dataclass
 from dataclasses import field
 
-from indexer.case import KIND_LABELS
-from indexer.case import Case
+from casefile.case import KIND_LABELS
+from casefile.case import Case
 from indexer.store import IndexCorruptError
 from search.concepts import read_query
 from search.concepts import rephrasings

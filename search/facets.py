@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from itertools import chain
 
-from indexer.case import KIND_LABELS
-from indexer.case import Case
+from casefile.case import KIND_LABELS
+from casefile.case import Case
 from search.query import FILTER_LABELS
 from search.query import INCOME_BUCKETS
 from search.query import SearchQuery

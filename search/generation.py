@@ -13,10 +13,10 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.index import IndexError as WhooshIndexError
 
+from casefile.case import Case
+from casefile.case import case_from_dict
 from indexer import store
 from indexer import terms
-from indexer.case import Case
-from indexer.case import case_from_dict
 from search.bm25 import Bm25Arrays
 from search.bm25 import KeywordIndex
 from search.bm25 import PhraseChecker
@@ -90,8 +90,8 @@ def _read_concepts(path: Path, catalog: dict[str, Case]) -> dict[str, dict[str, 
     """The generation's case concepts; a generation built before them is tagged on load."""
     if (path / "concepts.json").exists():
         return store.read_json(path / "concepts.json")["cases"]
-    from indexer.concepts import case_concepts
-    from indexer.concepts import default_lexicon
+    from analysis.concepts import case_concepts
+    from analysis.concepts import default_lexicon
 
     lexicon = default_lexicon()
     return {slug: case_concepts(case, lexicon) for slug, case in catalog.items()}

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 
-from indexer.case import Case
-from indexer.segment import analyze
-from indexer.segment import on_reload
+from analysis.segment import analyze
+from analysis.segment import on_reload
+from casefile.case import Case
 
 SNIPPET_CHARS = 120
 LEAD_CHARS = 24  # context shown before the first mark

@@ -29,10 +29,10 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
+from analysis.segment import NUMBER_RE
+from analysis.segment import analyze
+from analysis.segment import segment
 from indexer.schema import TEXT_FIELDS
-from indexer.segment import NUMBER_RE
-from indexer.segment import analyze
-from indexer.segment import segment
 
 # Okapi defaults; short case fields (title, traits) need less length normalisation.
 BM25_B = 0.75

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indexer.case import Case
+from casefile.case import Case
 from search.generation import Generation
 
 MEANING_WEIGHT = 0.5

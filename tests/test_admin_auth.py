@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from cli import main as cli
+from db.models import make_engine
+from db.models import make_sessionmaker
 from editorial.models import AuditEntry
 from editorial.models import User
 from editorial.users import authenticate
-from indexer.models import make_engine
-from indexer.models import make_sessionmaker
 
 
 @pytest.fixture

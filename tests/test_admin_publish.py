@@ -194,8 +194,8 @@ def test_failed_build_keeps_serving_and_shows_the_error(app, tmp_path):
 def test_a_job_left_running_by_a_stopped_process_is_shown_as_stale(app):
     import datetime as dt
 
+    from db.models import utcnow
     from editorial.jobs import request_job
-    from indexer.models import utcnow
 
     with app.extensions["casebase_sessionmaker"]() as s:
         job = request_job(s, "测试", "pub1")

@@ -10,10 +10,10 @@ from admin_support import login
 from admin_support import wait_for_job
 from sqlalchemy import select
 
+from analysis import segment
+from db.models import QueryLog
+from db.models import utcnow
 from editorial.models import Revision
-from indexer import segment
-from indexer.models import QueryLog
-from indexer.models import utcnow
 
 JSON = {"Accept": "application/json"}
 MISSING = "葡萄酒庄园"  # no fixture case names it (checked below, not assumed)
@@ -84,9 +84,9 @@ def test_saving_a_word_writes_the_editable_copy_records_and_reindexes(app, clien
 
 
 def test_synonym_group_and_concept_entry(app, client, tmp_path):
-    pytest.importorskip("indexer.concepts", reason="the concept lexicon comes with issue 13")
-    from indexer.concepts import default_lexicon
-    from indexer.concepts import tag_text
+    pytest.importorskip("analysis.concepts", reason="the concept lexicon comes with issue 13")
+    from analysis.concepts import default_lexicon
+    from analysis.concepts import tag_text
 
     assert "土地托管" not in {m.concept for m in tag_text("村里的果园没人管", default_lexicon())}
     token = csrf_token(client, "/admin/queries")

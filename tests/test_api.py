@@ -131,7 +131,7 @@ def test_pages_load_nothing_from_outside(client, path):
 def test_queries_are_logged_for_the_editor(app, client):
     from sqlalchemy import select
 
-    from indexer.models import QueryLog
+    from db.models import QueryLog
 
     client.get("/api/search?q=没有这种东西xyz")
     with app.extensions["casebase_sessionmaker"]() as session:

@@ -9,8 +9,8 @@ from worlds import FIXTURE_CASES
 from worlds import build
 from worlds import make_world
 
+from db.models import CaseRecord
 from indexer import store
-from indexer.models import CaseRecord
 from search.engine import run_search
 from search.query import parse_query
 

@@ -2,12 +2,12 @@
 
 import pytest
 
-from indexer.concepts import ConceptMatch
-from indexer.concepts import LexiconError
-from indexer.concepts import load_lexicon
-from indexer.concepts import suggest_facets
-from indexer.concepts import tag_text
-from indexer.vocabulary import load_vocabulary
+from analysis.concepts import ConceptMatch
+from analysis.concepts import LexiconError
+from analysis.concepts import load_lexicon
+from analysis.concepts import suggest_facets
+from analysis.concepts import tag_text
+from analysis.vocabulary import load_vocabulary
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer import config
+import settings as config
 
 
 def test_layers_defaults_then_instance_file_then_environment(tmp_path):

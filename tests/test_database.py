@@ -15,13 +15,13 @@ from worlds import FIXTURE_CASES
 from worlds import build
 
 from cli import main as cli
-from indexer import migrate
-from indexer.models import Base
-from indexer.models import CaseRecord
-from indexer.models import CaseTrait
-from indexer.models import FigureRecord
-from indexer.models import QueryLog
-from indexer.models import make_engine
+from db import migrate
+from db.models import Base
+from db.models import CaseRecord
+from db.models import CaseTrait
+from db.models import FigureRecord
+from db.models import QueryLog
+from db.models import make_engine
 
 TABLES = {"cases", "case_figures", "case_traits", "query_log", "alembic_version"}
 

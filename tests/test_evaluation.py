@@ -110,7 +110,7 @@ def test_eval_command_needs_all_three_files(tmp_path):
 
 
 def test_vector_cache_encodes_each_text_once(tmp_path):
-    from indexer.embed import FakeEmbedder
+    from embedding.embed import FakeEmbedder
 
     class Counting(FakeEmbedder):
         calls = 0
@@ -156,12 +156,12 @@ def test_labelled_queries_are_many_and_name_shipped_cases():
 
 
 def test_synthetic_library_is_valid_and_deterministic(tmp_path):
+    from casefile.parse import load_case
+    from embedding.embed import FakeEmbedder
     from evaluation.run import build_world
     from evaluation.run import ranker
     from evaluation.synthetic import case_markdown
     from evaluation.synthetic import write_library
-    from indexer.embed import FakeEmbedder
-    from indexer.parse import load_case
 
     assert case_markdown(7) == case_markdown(7) and case_markdown(7) != case_markdown(8)
     paths = write_library(tmp_path / "cases", 6)

@@ -21,8 +21,8 @@ from worlds import build
 from worlds import make_world
 
 from cli import main as cli
+from db.models import CaseRecord
 from indexer import store
-from indexer.models import CaseRecord
 from web import db as web_db
 
 CASEBASE = str(Path(sys.executable).parent / "casebase")

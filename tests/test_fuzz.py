@@ -22,10 +22,10 @@ from pg_support import make_world_on
 from worlds import FIXTURE_CASES
 from worlds import build
 
+from analysis.vocabulary import load_vocabulary
+from casefile.parse import CaseFormatError
+from casefile.parse import parse_case_text
 from cli import main as cli
-from indexer.parse import CaseFormatError
-from indexer.parse import parse_case_text
-from indexer.vocabulary import load_vocabulary
 
 MAX_RESPONSE = 1024 * 1024
 # Bounded so the file runs in well under a minute; derandomised under CI so a red run repeats.

@@ -9,11 +9,11 @@ import docx
 import pytest
 from click.testing import CliRunner
 
+from analysis.vocabulary import load_vocabulary
+from casefile.parse import load_case
+from casefile.parse import parse_case_text
+from casefile.provenance import check_provenance
 from importer import import_file
-from indexer.parse import load_case
-from indexer.parse import parse_case_text
-from indexer.provenance import check_provenance
-from indexer.vocabulary import load_vocabulary
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO.parent / "shared" / "source" / "city-report.md"

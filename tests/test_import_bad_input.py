@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfWriter
 
+from analysis.vocabulary import load_vocabulary
 from importer import ImportFailed
 from importer import import_file
-from indexer.vocabulary import load_vocabulary
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO.parent / "shared" / "source" / "city-report.md"
@@ -190,8 +190,8 @@ def test_cli_reports_each_failure_and_exits_1(tmp_path):
 
 def test_run_on_sentences_and_old_years_still_make_valid_drafts(tmp_path, vocab):
     """Quotes stay within the parser's 1000 characters; 1921 is no case year (1949-2100)."""
-    from indexer.parse import parse_case_text
-    from indexer.provenance import check_provenance
+    from casefile.parse import parse_case_text
+    from casefile.provenance import check_provenance
 
     filler = "，".join(["坚持党建引领发展壮大集体经济"] * 90)
     text = (f"比如，红星村始建于1921年，{filler}，流转土地300余亩，{filler}，"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from analysis.vocabulary import load_vocabulary
+from casefile.parse import parse_case_text
+from casefile.provenance import check_provenance
 from importer import import_text
 from importer.figures import figures_in
-from indexer.parse import parse_case_text
-from indexer.provenance import check_provenance
-from indexer.vocabulary import load_vocabulary
 
 
 def found(sentence: str) -> list[tuple]:

@@ -107,7 +107,7 @@ def test_literal_hits_are_exact_and_first(world):
 def test_quoted_phrase_exact_tier_is_whooshs_phrase_match(world, phrase):
     from whoosh import query as wq
 
-    from indexer.segment import segment
+    from analysis.segment import segment
 
     app, _ = world
     gen = service_of(app).generation()

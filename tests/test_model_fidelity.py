@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer import model_prep
-from indexer.embed import FakeEmbedder
-from indexer.embed import SentenceTransformerEmbedder
-from indexer.embed import load_embedder
+from embedding import model_prep
+from embedding.embed import FakeEmbedder
+from embedding.embed import SentenceTransformerEmbedder
+from embedding.embed import load_embedder
 
 # Varied on purpose: full-width forms NFKC must fold, U+FF5E it must keep, whitespace and
 # control characters, emoji and characters no vocabulary piece contains (one <unk> each).
@@ -326,7 +326,7 @@ def test_fake_embedder_is_deterministic_and_normalised():
 
 
 def test_fake_embedder_is_stable_across_processes():
-    code = ("from indexer.embed import FakeEmbedder; "
+    code = ("from embedding.embed import FakeEmbedder; "
             "print(FakeEmbedder().encode_query('闲置村部怎么盘活').round(6).tolist())")
     root = Path(__file__).resolve().parents[1]
     outputs = {

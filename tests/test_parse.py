@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from casefile.parse import CaseFormatError
+from casefile.parse import case_files
+from casefile.parse import load_case
 from cli import main
-from indexer.parse import CaseFormatError
-from indexer.parse import case_files
-from indexer.parse import load_case
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHIPPED = Path(__file__).parent.parent / "cases"

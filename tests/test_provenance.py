@@ -5,15 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from indexer.case import Figure
-from indexer.parse import CaseFormatError
-from indexer.parse import case_files
-from indexer.parse import load_case
-from indexer.parse import load_vocabulary
-from indexer.parse import parse_case_text
-from indexer.provenance import check_provenance
-from indexer.provenance import figure_problem
-from indexer.provenance import names_value
+from casefile.case import Figure
+from casefile.parse import CaseFormatError
+from casefile.parse import case_files
+from casefile.parse import load_case
+from casefile.parse import load_vocabulary
+from casefile.parse import parse_case_text
+from casefile.provenance import check_provenance
+from casefile.provenance import figure_problem
+from casefile.provenance import names_value
 
 SHIPPED = Path(__file__).parent.parent / "cases"
 BROKEN = Path(__file__).parent / "fixtures" / "provenance" / "broken-provenance.md"

@@ -2,9 +2,9 @@
 
 import pytest
 
-from indexer.segment import analyze
-from indexer.segment import normalise
-from indexer.segment import segment
+from analysis.segment import analyze
+from analysis.segment import normalise
+from analysis.segment import segment
 
 
 @pytest.mark.parametrize("text, word", [

@@ -54,8 +54,8 @@ def test_wheel_holds_templates_static_files_and_migrations(installed):
     names = set(zipfile.ZipFile(installed[1]).namelist())
     for needed in ("templates/search.html", "templates/case.html", "static/widget.js",
                    "static/style.css", "migrations/alembic.ini", "migrations/env.py",
-                   "migrations/versions/0001_initial.py", "indexer/data/userdict.txt",
-                   "indexer/data/synonyms.txt", "indexer/data/vocabulary.yaml", "app.py",
+                   "migrations/versions/0001_initial.py", "analysis/data/userdict.txt",
+                   "analysis/data/synonyms.txt", "analysis/data/vocabulary.yaml", "app.py",
                    "templates/admin/draft.html", "static/admin.css", "editorial/models.py",
                    "migrations/versions/0002_editor_area.py"):
         assert needed in names, needed

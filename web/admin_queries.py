@@ -12,11 +12,11 @@ from flask import redirect
 from flask import request
 from flask import url_for
 
+from analysis import segment
+from analysis.segment import analyze
+from analysis.segment import preview_segment
 from editorial import datafiles
 from editorial.report import missed_queries
-from indexer import segment
-from indexer.segment import analyze
-from indexer.segment import preview_segment
 from search.engine import run_search
 from search.query import QueryError
 from search.query import parse_query
@@ -61,8 +61,8 @@ def concepts_of(q: str, lexicon=None) -> list[str] | None:
     """The concepts the lexicon finds in `q` (None without a concept lexicon)."""
     if not HAS_CONCEPTS:
         return None
-    from indexer.concepts import default_lexicon
-    from indexer.concepts import tag_text
+    from analysis.concepts import default_lexicon
+    from analysis.concepts import tag_text
 
     return sorted({m.concept for m in tag_text(q, lexicon or default_lexicon())})
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import current_app
 from flask import url_for
 
+from casefile.case import Case
+from casefile.case import Region
+from casefile.case import Source
+from casefile.parse import CaseFormatError
+from casefile.parse import parse_case_text
 from editorial.drafts import evidence_sentences
 from editorial.highlight import mark_sentences
 from editorial.models import Draft
 from editorial.report import near_duplicates
 from editorial.report import similar_by_text
-from indexer.case import Case
-from indexer.case import Region
-from indexer.case import Source
-from indexer.parse import CaseFormatError
-from indexer.parse import parse_case_text
 from web.admin_services import vocab
 from web.services import get_service
 

@@ -11,13 +11,13 @@ from flask import jsonify
 from flask import render_template
 from flask_login import current_user
 
+from analysis import segment
+from analysis.vocabulary import load_vocabulary
 from editorial.jobs import JobRunner
 from editorial.jobs import is_stale
 from editorial.jobs import request_job
 from editorial.models import IndexJob
-from indexer import segment
 from indexer.build import build_index
-from indexer.vocabulary import load_vocabulary
 from web.db import get_session
 from web.errors import wants_json
 from web.services import get_service

@@ -20,9 +20,9 @@ from flask import url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from indexer.markdown import render_markdown
-from indexer.slug import SLUG_RULE
-from indexer.slug import is_slug
+from casefile.markdown import render_markdown
+from casefile.slug import SLUG_RULE
+from casefile.slug import is_slug
 from recommend.profile import parse_profile
 from search.query import QueryError
 from web.openapi import openapi_document

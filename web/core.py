@@ -13,8 +13,8 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from casefile.markdown import render_markdown
 from handouts.charts import chart_svg
-from indexer.markdown import render_markdown
 from search.query import INCOME_BUCKETS
 from search.query import QueryError
 from search.query import SearchQuery

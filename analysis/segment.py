@@ -26,7 +26,7 @@ import jieba
 from whoosh.analysis import Token
 from whoosh.analysis import Tokenizer
 
-from indexer.vocabulary import load_vocabulary
+from analysis.vocabulary import load_vocabulary
 
 DATA_DIR = Path(__file__).parent / "data"
 USERDICT = DATA_DIR / "userdict.txt"

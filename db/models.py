@@ -22,7 +22,7 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 from sqlalchemy.orm import sessionmaker
 
-from indexer.case import Case
+from casefile.case import Case
 
 Slug = Annotated[str, mapped_column(String(80))]
 ShortText = Annotated[str | None, mapped_column(String(120))]

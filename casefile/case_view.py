@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from indexer.case import KIND_LABELS
-from indexer.case import REGION_LABELS
-from indexer.case import REGION_LEVELS
-from indexer.case import Case
-from indexer.case import Figure
+from casefile.case import KIND_LABELS
+from casefile.case import REGION_LABELS
+from casefile.case import REGION_LEVELS
+from casefile.case import Case
+from casefile.case import Figure
 
 
 def figure_view(f: Figure) -> dict:

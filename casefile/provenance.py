@@ -1,7 +1,7 @@
 """Check that every facet value and figure of a case is backed by the source sentence it cites.
 
 A value is backed when the sentence states it: word for word, through a synonym of its group
-(indexer/data/synonyms.txt), through a `term` entry of the concept lexicon, or
+(analysis/data/synonyms.txt), through a `term` entry of the concept lexicon, or
 with each of its words present (土地流转 in 流转抛荒土地). A figure is backed when its number
 appears in its quote as the source writes numbers (7.5万余亩 for 75000 亩, 两个 for 2), with
 its qualifier (余/近/超过/以上) and its year. Parsing only checks the shape; this module checks
@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from indexer.case import Case
-from indexer.case import Figure
-from indexer.parse import Problem
-from indexer.segment import analyze
-from indexer.segment import normalise
-from indexer.segment import synonym_groups
+from analysis.segment import analyze
+from analysis.segment import normalise
+from analysis.segment import synonym_groups
+from casefile.case import Case
+from casefile.case import Figure
+from casefile.parse import Problem
 
 FACETS = ("models", "resources", "industries", "terrain")
 CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -109,8 +109,8 @@ def word_cover(value: str) -> tuple[str, ...]:
 def _concept_named(sentence: str, value: str) -> bool:
     """Use issue 13's concept lexicon when this checkout has it."""
     try:
-        from indexer.concepts import load_lexicon  # noqa: PLC0415 (optional module)
-        from indexer.concepts import tag_text  # noqa: PLC0415
+        from analysis.concepts import load_lexicon  # noqa: PLC0415 (optional module)
+        from analysis.concepts import tag_text  # noqa: PLC0415
     except ImportError:
         return False
     # Only the reports' own words (`term` entries) state a value; a plain-words `need` phrase

@@ -152,7 +152,7 @@ class Case:
     @cached_property
     def passages(self) -> tuple[tuple[str, str], ...]:
         """(heading, text as a reader sees it) of the summary and of every section."""
-        from indexer.chunk import plain_text  # late: chunk imports this module
+        from casefile.chunk import plain_text  # late: chunk imports this module
 
         return (("摘要", self.summary),) + tuple(
             (s.heading, plain_text(s.text)) for s in self.sections)

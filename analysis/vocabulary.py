@@ -1,4 +1,4 @@
-"""The one loader of the controlled vocabulary (indexer/data/vocabulary.yaml).
+"""The one loader of the controlled vocabulary (analysis/data/vocabulary.yaml).
 
 Case checks, analysis, synthetic libraries and the profile form all read it from here, so a
 value an editor adds is accepted, segmented whole and offered in forms at once.

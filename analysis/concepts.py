@@ -1,4 +1,4 @@
-"""Tag text with the concepts of the 三农 concept lexicon (indexer/data/concepts.yaml).
+"""Tag text with the concepts of the 三农 concept lexicon (analysis/data/concepts.yaml).
 
 A secretary writes the problem (地没人种, 老村小学空着好几年了); a case names the answer
 (土地托管, 资产盘活). The lexicon maps both kinds of wording onto the vocabulary's concepts, so a
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import yaml
 
-from indexer import segment
-from indexer.vocabulary import load_vocabulary
+from analysis import segment
+from analysis.vocabulary import load_vocabulary
 
 DATA_DIR = Path(__file__).parent / "data"
 LEXICON = DATA_DIR / "concepts.yaml"

