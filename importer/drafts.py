@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 
+from analysis.figures import YEAR_RE
+from analysis.figures import FoundFigure
+from analysis.figures import figures_in
 from importer.facets import suggest
-from importer.figures import YEAR_RE
-from importer.figures import FoundFigure
-from importer.figures import figures_in
 from importer.model import Draft
 from importer.region import Place
 from importer.region import county_place

@@ -4,12 +4,12 @@ the ways reports write numbers), and places through the gazetteer."""
 from __future__ import annotations
 
 import pytest
+from importer.figures import figures_in
 
 from analysis.vocabulary import load_vocabulary
 from casefile.parse import parse_case_text
 from casefile.provenance import check_provenance
 from importer import import_text
-from importer.figures import figures_in
 
 
 def found(sentence: str) -> list[tuple]:
