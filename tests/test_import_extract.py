@@ -4,8 +4,8 @@ the ways reports write numbers), and places through the gazetteer."""
 from __future__ import annotations
 
 import pytest
-from importer.figures import figures_in
 
+from analysis.figures import figures_in
 from analysis.vocabulary import load_vocabulary
 from casefile.parse import parse_case_text
 from casefile.provenance import check_provenance
