@@ -8,8 +8,9 @@ PIP := $(BIN)/pip
 MODEL_DIR := instance/models/e5-small
 HOST ?= 127.0.0.1
 PORT ?= 5000
-# Debian packages that feature tests add to (browser, fonts, database server).
-SYSTEM_PACKAGES := chromium fonts-wqy-microhei postgresql tesseract-ocr tesseract-ocr-chi-sim poppler-utils
+# Debian packages that feature tests add to (browser, fonts, database server, redis for shared
+# rate limits).
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei postgresql redis-server tesseract-ocr tesseract-ocr-chi-sim poppler-utils
 export CASEBASE_MODEL_DIR := $(CURDIR)/$(MODEL_DIR)
 
 .PHONY: install system-deps model index run test lint bench eval clean

@@ -56,6 +56,13 @@ def defaults(instance: Path) -> dict:
         "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
         "RATELIMIT_LOGIN": "10 per minute",
         "DUPLICATE_SIMILARITY": 0.93,
+        # Where rate-limit counters live: per process by default; a shared store such as
+        # "redis://127.0.0.1:6379" makes one budget for every worker and node.
+        "RATELIMIT_STORAGE_URI": "memory://",
+        # Several web nodes on one database: each syncs published cases from its revisions
+        # (LISTEN/NOTIFY on PostgreSQL, plus a poll every NODE_SYNC_INTERVAL seconds).
+        "NODE_SYNC": False,
+        "NODE_SYNC_INTERVAL": 5.0,
     }
 
 
