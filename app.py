@@ -18,6 +18,7 @@ from web import core
 from web import db
 from web import errors
 from web import health
+from web import nodesync
 from web import recommend
 from web import security
 from web import services
@@ -37,6 +38,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     for part in (db, services, errors, core, health, security, recommend, trainer, api_v1,
-                 widget, admin):
+                 widget, admin, nodesync):
         part.init_app(app)
     return app
