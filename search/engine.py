@@ -76,7 +76,7 @@ def rank_cases(service: SearchService, gen: Generation, query: SearchQuery,
             text = query.text
             if concepts is not None and WIDEN_MEANING and concepts.expansion():
                 text = f"{text} {' '.join(concepts.expansion())}"
-            vector = vector_hits(gen, service.embedder.encode_query(text), VECTOR_CANDIDATES)
+            vector = vector_hits(gen, service.query_vector(text), VECTOR_CANDIDATES)
         else:
             notices.append("语义检索暂不可用（索引与模型不一致），仅按关键词检索")
     evidence = None
