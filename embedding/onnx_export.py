@@ -3,9 +3,10 @@
 ``prepare_onnx(model_dir)`` writes ``model_dir/onnx/`` atomically (``onnx.partial`` then
 rename, under the folder's lock): ``model.onnx`` (float32, token embeddings from input ids and
 attention mask) and ``model_qint8.onnx`` (the same graph with its MatMul weights quantised to
-int8 per channel, dynamic activations), each with its weights in a ``.data`` file beside it. A marker records the versions it was built with; a
-folder without it, or built by other versions, is rebuilt. ``make model`` calls it right after
-the conversion, so serving never exports.
+int8 per channel, dynamic activations), each with its weights in a ``.data`` file beside
+it. A marker records the versions it was built with; a folder without it, or built by other
+versions, is rebuilt. ``make model`` calls it right after the conversion, so serving never
+exports.
 """
 
 from __future__ import annotations
