@@ -174,3 +174,36 @@ def test_publish_on_one_node_is_searchable_on_the_other(nodes):
     b.start()
     _until(lambda: NEW_SLUG not in b.case_ids("新花竹村茶叶合作社扩建"), SYNC_LIMIT)
     assert not (b.root / "cases" / f"{NEW_SLUG}.md").exists()
+
+
+def test_apply_revisions_copies_cases_and_dictionary_edits(tmp_path):
+    """The library part on SQLite: what node A wrote, node B's folders get; deletes too."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from db.models import Base
+    from editorial.nodesync import apply_revisions
+    from editorial.records import write_revision
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'shared.sqlite'}")
+    Base.metadata.create_all(engine)
+    a_cases, b_cases, b_data = tmp_path / "a", tmp_path / "b", tmp_path / "b-data"
+    with Session(engine) as session:
+        write_revision(session, a_cases / "one.md", "case:one", "第一版", "publish", "pub1")
+        write_revision(session, a_cases / "two.md", "case:two", "二", "publish", "pub1")
+        write_revision(session, a_cases / "one.md", "case:one", "第二版", "publish", "pub1")
+        write_revision(session, tmp_path / "a-data" / "synonyms.txt", "data:synonyms.txt",
+                       "消薄 空壳村\n", "edit-data", "editor1")
+        write_revision(session, tmp_path / "evil", "case:../evil", "x", "publish", "pub1")
+        session.commit()
+        last, changed = apply_revisions(session, b_cases, 0, b_data)
+        assert sorted(changed) == ["case:one", "case:two", "data:synonyms.txt"]
+        assert (b_cases / "one.md").read_text(encoding="utf-8") == "第二版"
+        assert (b_data / "synonyms.txt").read_text(encoding="utf-8") == "消薄 空壳村\n"
+        assert not (tmp_path / "evil").with_suffix(".md").exists()
+        assert apply_revisions(session, b_cases, 0, b_data)[1] == []  # already in step
+        write_revision(session, a_cases / "two.md", "case:two", None, "unpublish", "pub1")
+        session.commit()
+        newer, changed = apply_revisions(session, b_cases, last, b_data)
+        assert changed == ["case:two"] and newer > last
+        assert not (b_cases / "two.md").exists() and (b_cases / "one.md").exists()

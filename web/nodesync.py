@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy.engine import make_url
 
+from analysis import segment
 from editorial.nodesync import NodeSync
 from indexer.build import build_index
 
@@ -25,11 +26,16 @@ def init_app(app: Flask) -> None:
     index_dir = Path(app.config["INDEX_DIR"])
     embedder = app.extensions["casesearch"].embedder
 
-    def build(session):
-        return build_index(Path(app.config["CASES_DIR"]), index_dir, session, embedder)
+    data_dir = app.config.get("EDITABLE_DATA_DIR")
+
+    def build(session, rebuild: bool):
+        segment.reload_if_changed()  # a synced dictionary copy: analyse with it
+        return build_index(Path(app.config["CASES_DIR"]), index_dir, session, embedder,
+                           rebuild=rebuild)
 
     sync = NodeSync(app.extensions["casebase_sessionmaker"], Path(app.config["CASES_DIR"]),
                     build, listen, index_dir.with_name(index_dir.name + ".sync.lock"),
-                    float(app.config.get("NODE_SYNC_INTERVAL", 5.0)))
+                    float(app.config.get("NODE_SYNC_INTERVAL", 5.0)),
+                    Path(data_dir) if data_dir else None)
     app.extensions["casebase_node_sync"] = sync
     sync.start()
