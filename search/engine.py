@@ -90,8 +90,11 @@ def run_search(service: SearchService, query: SearchQuery, mode: str = "hybrid")
     started = time.perf_counter()
     gen = service.generation()
     ranked, words, notices = rank_cases(service, gen, query, mode)
-    found = [gen.catalog[h.slug] for h in ranked if h.slug in gen.catalog]
-    facets = facet_counts(found, query)
+    if gen.facets is not None:
+        facets = gen.facets.counts([h.slug for h in ranked], query)
+    else:
+        facets = facet_counts([gen.catalog[h.slug] for h in ranked if h.slug in gen.catalog],
+                              query)
     kept = [h for h in ranked if h.slug in gen.catalog and matches(gen.catalog[h.slug], query)]
     direct, related = split_tiers(kept, browsing=query.is_empty)
     kept = direct + related

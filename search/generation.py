@@ -22,6 +22,7 @@ from indexer import terms
 from search.bm25 import Bm25Arrays
 from search.bm25 import KeywordIndex
 from search.bm25 import PhraseChecker
+from search.facet_table import FacetTable
 
 log = logging.getLogger(__name__)
 QUERY_CACHE_SIZE = 512  # query vectors kept per process: a repeated query skips the model
@@ -42,6 +43,7 @@ class Generation:
     dim: int
     keyword: KeywordIndex  # term arrays and phrase checker, open for the generation's life
     concepts: dict[str, dict[str, int]] = field(default_factory=dict)  # slug -> concept -> strength
+    facets: FacetTable | None = None  # every case's facet values as codes, for counting
 
     def case(self, slug: str) -> Case | None:
         return self.catalog.get(slug)
@@ -85,7 +87,7 @@ def _open_generation(path: Path) -> Generation:
         chunk_sections=[c["section"] for c in chunks], chunk_texts=[c["text"] for c in chunks],
         vectors=np.ascontiguousarray(vectors, dtype=np.float32), embedder=manifest["embedder"],
         dim=int(manifest["dim"]), keyword=KeywordIndex(Bm25Arrays(table), PhraseChecker(ix)),
-        concepts=concepts,
+        concepts=concepts, facets=FacetTable(catalog),
     )
 
 
