@@ -107,7 +107,10 @@ def _region(unit: Unit, place: Place, cited: list[Sentence]) -> tuple[dict, str 
     quote = place.city_quote or place.province_quote
     if unit.kind == "case":
         known = county_place(unit.county) if unit.county else None
-        if known and (not place.province or known[0] == place.province):
+        if unit.province:  # the case's own chain of names (云南省普洱市思茅区南屏镇大开河村)
+            region = {"province": unit.province, "city": unit.city}
+            quote = None
+        if known and (not region.get("province") or known[0] == region["province"]):
             region["province"], region["city"] = known
         region["county"] = unit.county
         if unit.name.endswith("村"):
