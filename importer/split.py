@@ -272,14 +272,24 @@ def _village_cases(text: str, blocks, doc_title: str | None = None) -> list[Unit
                 and not any(b_start <= m.start < b_end for m in found):
             start_owner = prev_owner
         owners.set(b_start, start_owner, start_owner is not None and start_owner is not main)
-        for c in _clause_starts(text, b_start, b_end):
+        events = sorted([(c, 1, None) for c in _clause_starts(text, b_start, b_end)]
+                        + [(m.start - len(m.lead), 0, m) for m in here], key=lambda e: e[:2])
+        for c, _, m in events:
+            if m is not None:
+                unit = unit_of(m)
+                last[m.level] = unit
+                if m.role == "speaker":
+                    quote = _quote_before(text, m.start - len(m.lead), b_start)
+                    if quote:
+                        owners.set(quote[0], unit)
+                        owners.set(quote[1], None, False)
+                owners.set(m.start, unit)
+                continue
             lead = re.match(rf"\s*{LEAD_TIME}[，,]?\s*", text[c:b_end])
             at = c + (lead.end() if lead else 0)
             rest = text[at:b_end]
-            mention = next((m for m in here if c <= m.start <= at + 4
-                            and m.role in ("subject", "speaker")), None)
-            if mention:
-                continue  # handled below, at the mention itself
+            if any(c <= x.start - len(x.lead) <= at + 4 for x in here):
+                continue  # a case opens this clause: handled at the mention itself
             if VILLAGE_ANAPHOR_RE.match(rest) and last["village"]:
                 owners.set(c, last["village"])
             elif TOWNSHIP_ANAPHOR_RE.match(rest):
@@ -287,15 +297,6 @@ def _village_cases(text: str, blocks, doc_title: str | None = None) -> list[Unit
                 owners.set(c, town if town else AREA)
             elif AREA_RE.match(rest) or _county_opens(text, at, found):
                 owners.set(c, AREA)
-        for m in here:
-            unit = unit_of(m)
-            last[m.level] = unit
-            if m.role == "speaker":
-                quote = _quote_before(text, m.start - len(m.lead), b_start)
-                if quote:
-                    owners.set(quote[0], unit)
-                    owners.set(quote[1], None, False)
-            owners.set(m.start, unit)
         prev_owner, prev_text = _owner_at(owners, b_end - 1), block
     return _collect(text, owners, order, main, casers)
 
