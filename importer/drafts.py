@@ -148,8 +148,9 @@ def _title(unit: Unit, text: str) -> str:
     if unit.kind == "overview":
         first = re.split(r"[。；！？]", piece)[0]
         return f"综述：{first[:40]}" + ("……" if len(first) > 40 else "")
-    rest = piece[len(_display_name(unit)):] if piece.startswith(_display_name(unit)) else piece
-    return f"{_display_name(unit)}：{first_clause(rest.lstrip('，：'))}"[:120].rstrip("：")
+    at = piece.find(unit.name)
+    rest = piece[at + len(unit.name):] if at >= 0 else piece
+    return f"{_display_name(unit)}：{first_clause(rest.lstrip('，：,: '))}"[:120].rstrip("：")
 
 
 def first_clause(text: str) -> str:
@@ -157,7 +158,7 @@ def first_clause(text: str) -> str:
     depth = 0
     for i, ch in enumerate(text):
         depth += {"“": 1, "《": 1, "”": -1, "》": -1}.get(ch, 0)
-        if depth <= 0 and ch in "，；。！？":
+        if depth <= 0 and ch in "，；。！？,;!?\n":
             return text[:i]
     return text
 

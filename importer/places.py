@@ -175,6 +175,8 @@ def find_mentions(text: str) -> list[Mention]:
         suffix = m.group(0)
         p, end = m.start(), m.end()
         if suffix == "**村":
+            if text[end:end + 1] and text[end:end + 1] in COMPOUND_AFTER["村"]:
+                continue  # **村集体经济: the masked village's economy, or 村集体 of **
             mention = _chain(text, p, end, "**", admins, townships, "village")
             if mention:
                 found.append(mention)
