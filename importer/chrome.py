@@ -23,7 +23,7 @@ BOILERPLATE_RE = re.compile(
 RELATED_HEAD_RE = re.compile(
     r"^(?:相关(?:新闻|阅读|信息|链接|文章|报道|推荐)|推荐阅读|延伸阅读|热点(?:排行|新闻|推荐|文章)?|"
     r"热门(?:文章|新闻|推荐)|猜你喜欢|本版标题导航|更多(?:新闻|阅读|文章)|最新(?:新闻|文章|动态)|"
-    r"精彩推荐|图片新闻|专题(?:专栏)?|排行榜?|往期精彩|编辑推荐)\s*$")
+    r"精彩推荐|图片新闻|专题|排行榜?|往期精彩|编辑推荐)\s*$")
 DATED_HEADLINE_RE = re.compile(r"^.{4,60}?\s*[\[(（]?(?:19|20)\d\d\s*[-./年]\s*\d{1,2}\s*[-./月]\s*"
                                r"\d{1,2}\s*日?[\])）]?$")
 SENTENCE_END_RE = re.compile(r"[。！？!?；;]")
@@ -56,7 +56,7 @@ def drop_chrome(lines: list[str]) -> list[str]:
             in_related = True
             continue
         if in_related:
-            if len(text) <= 60 and not SENTENCE_END_RE.search(text):
+            if len(text) <= 40 and not re.search(r"[。！？!?；;，,]", text):
                 continue  # another headline
             in_related = False
         if is_boilerplate(text):
