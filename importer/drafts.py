@@ -64,7 +64,12 @@ def build_draft(unit: Unit, text: str, sentences: Sentences, vocab, place: Place
     cited = sentences_in(sentences, unit.spans + unit.context)
     # A line of work lists its examples' models and resources, but not their numbers.
     facets = suggest(text, unit.spans, sentences, vocab)
-    figures = [figure_meta(f, q) for f, q in unit_figures(text, own, sentences)]
+    figures, seen = [], set()
+    for f, q in unit_figures(text, own, sentences):
+        key = (f.start, f.value, f.unit)  # a figure read twice (overlapping spans) is one figure
+        if key not in seen:
+            seen.add(key)
+            figures.append(figure_meta(f, q))
     region, region_quote = _region(unit, place, cited)
     own_text = "".join(text[s:e] for s, e in own)
     years = sorted({int(y) for m in YEAR_RE.finditer(own_text) for y in m.groups()

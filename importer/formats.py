@@ -59,7 +59,11 @@ def read_docx(path: Path, name: str) -> Document:
     except (KeyError, ValueError, zipfile.BadZipFile, LxmlError) as exc:
         raise ImportFailed(f"“{name}”这个 Word 文件已损坏，无法读取") from exc
     blocks = make_blocks(items)
-    return Document(blocks, first_chinese_heading(blocks))
+    declared = (document.core_properties.title or "").strip()
+    if declared and re.search(r"[\u4e00-\u9fff]", declared):
+        return Document(blocks, declared[:300])
+    heading = first_chinese_heading(blocks)
+    return Document(blocks, heading, title_from_heading=bool(heading))
 
 
 def _docx_rows(table) -> list[tuple[str, int]]:
@@ -166,10 +170,8 @@ def _pdf_document(pages: list[str]) -> Document:
              if re.sub(r"\d+", "#", x) not in running]
     lines = drop_chrome(lines)
     blocks = make_blocks(_pdf_paragraphs(lines))
-    doc = Document(blocks, first_chinese_heading(blocks))
-    if doc.title:
-        doc.warnings.append(f"PDF 没有标注标题，来源标题取自文中第一个标题“{doc.title}”，请核对")
-    return doc
+    heading = first_chinese_heading(blocks)
+    return Document(blocks, heading, title_from_heading=bool(heading))
 
 
 def _pdf_paragraphs(lines: list[str]) -> list[tuple[str, int]]:
