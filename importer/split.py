@@ -127,20 +127,24 @@ def mentions(text: str) -> list[re.Match]:
 
 
 CASE_ROLES = ("subject", "speaker", "location")
-AREA_RE = re.compile(r"(?:全市|全县|全区|全省|全州|全旗|全国|我市|我县|我区|我省|本市|本县|本区|各地|"
+AREA_RE = re.compile(r"(?:全市|全县|全区|全省|全州|全旗|全国|我市|我县|我区|我省|本市|本县|"
+                     r"本区|各地|"
                      r"各级|市委|县委|区委|省委|呈现|形成|营造)")
 VILLAGE_ANAPHOR_RE = re.compile(r"(?:该村|全村|村里|这个村|我们村|我村|本村|村集体|村两委|村“两委”|"
                                 r"该社区|全社区)")
 TOWNSHIP_ANAPHOR_RE = re.compile(r"(?:该镇|该乡|全镇|全乡|本镇|本乡|我镇|我乡|该街道|全街道)")
-LEAD_TIME = (r"(?:(?:19|20)\d\d年(?:\d{1,2}月)?(?:以来|底|末)?|今年|去年|近年来|近年|近日|目前|当前|"
+LEAD_TIME = (r"(?:(?:19|20)\d\d年(?:\d{1,2}月)?(?:以来|底|末)?|今年|去年|近年来|近年|近日|"
+             r"目前|当前|"
              r"截至目前|截至\S{0,10}?|如今|现在|同时|另外|此外|其中|据悉|据了解|近几年|这两年|"
              r"[一二三四五六七八九十]是)?")
 CLAUSE_RE = re.compile(r"[，。；：！？;!?:]|(?<!\d),|,(?!\d)")
-NUMBERED_RE = re.compile(r"^(?:(?P<r1>NO\.?\s*\d+|案例[一二三四五六七八九十\d]+|第[一二三四五六七八九十]+"
+NUMBERED_RE = re.compile(r"^(?:(?P<r1>NO\.?\s*\d+|案例[一二三四五六七八九十\d]+|"
+                         r"第[一二三四五六七八九十]+"
                          r"[章节部分篇])|(?P<r2>[一二三四五六七八九十]{1,3}[、．.])|"
                          r"(?P<r3>[（(][一二三四五六七八九十]{1,3}[)）])|(?P<r4>\d{1,2}[、.．](?!\d))|"
                          r"(?P<r5>【[^】]{1,12}】))", re.IGNORECASE)
-ENTITY_RE = re.compile(r"[\u4e00-\u9fff]{2,8}(?:农场|公司|合作社|基地|工厂|加工厂|产业园|园区|协会|景区|"
+ENTITY_RE = re.compile(r"[\u4e00-\u9fff]{2,8}(?:农场|公司|合作社|基地|工厂|加工厂|产业园|园区|"
+                       r"协会|景区|"
                        r"企业|牧场|茶场|林场)")
 AREA = "area"  # an owner: the text speaks of the wider area, not of a case
 
@@ -374,7 +378,8 @@ def _collect(text: str, owners: _Owners, order: list[Unit], main, casers) -> lis
         if iv[2] is not None:
             continue
         nxt = intervals[i + 1] if i + 1 < len(intervals) else None
-        if nxt and isinstance(nxt[2], Unit) and not re.search(r"[。！？!?；;\n]", text[iv[0]:iv[1]]):
+        if nxt and isinstance(nxt[2], Unit) and not re.search(r"[。！？!?；;\n]",
+                                                              text[iv[0]:iv[1]]):
             iv[2] = nxt[2]
     for start, end, owner, _ in intervals:
         if isinstance(owner, Unit):
