@@ -43,9 +43,13 @@ def build_inputs(dev: Path, inputs: Path, docs: set[str] | None) -> list[Path]:
     return [p for p in files if docs is None or p.name[:2] in docs]
 
 
-def import_all(files: list[Path], out_root: Path, use_cli: bool) -> dict[str, float]:
-    """Import each input into out_root/<input name>/, exit code in <input name>.rc."""
-    seconds = {}
+def import_all(files: list[Path], out_root: Path, use_cli: bool) -> tuple[dict, dict]:
+    """Import each input into out_root/<input name>/, exit code in <input name>.rc. Returns
+    wall-clock seconds and, with use_cli, CPU seconds (user + system) of each process: on a
+    shared, loaded machine the CPU time is the one that says what a quiet machine would take."""
+    import resource
+
+    seconds, cpu = {}, {}
     if not use_cli:
         from click.testing import CliRunner
 
@@ -55,6 +59,7 @@ def import_all(files: list[Path], out_root: Path, use_cli: bool) -> dict[str, fl
     for path in files:
         out = out_root / path.name
         started = time.perf_counter()
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         if use_cli:
             run = subprocess.run([sys.executable, "-m", "cli", "import", str(path), "--out",
                                   str(out)], cwd=REPO, capture_output=True, text=True)
@@ -63,9 +68,11 @@ def import_all(files: list[Path], out_root: Path, use_cli: bool) -> dict[str, fl
             result = runner.invoke(main, ["import", str(path), "--out", str(out)])
             code, log = result.exit_code, result.output
         seconds[path.name] = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[path.name] = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
         (out_root / f"{path.name}.log").write_text(log, encoding="utf-8")
         (out_root / f"{path.name}.rc").write_text(f"{code}\n", encoding="utf-8")
-    return seconds
+    return seconds, cpu
 
 
 def score(dev: Path, inputs: Path, out_root: Path, md: Path | None) -> list[dict]:
@@ -119,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
     out_root.mkdir()
     docs = set(args.docs.split(",")) if args.docs else None
     files = build_inputs(dev, inputs, docs)
-    seconds = import_all(files, out_root, args.cli)
+    seconds, cpu = import_all(files, out_root, args.cli)
     # score only what was imported: score.py reads every input of IN_DIR it finds
     picked = work / "picked"
     if picked.exists():
@@ -142,6 +149,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n{len(files)} inputs in {sum(seconds.values()):.1f} s; slowest {slow} "
           f"{seconds[slow]:.2f} s ({'a process each' if args.cli else 'in one process'}); "
           f"work folder {work}")
+    if args.cli:
+        top = max(cpu, key=cpu.get)
+        print(f"CPU time per process (start-up included): median "
+              f"{sorted(cpu.values())[len(cpu) // 2]:.2f} s, most {cpu[top]:.2f} s ({top})")
 
 
 if __name__ == "__main__":
