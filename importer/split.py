@@ -129,7 +129,7 @@ def mentions(text: str) -> list[re.Match]:
 CASE_ROLES = ("subject", "speaker", "location")
 AREA_RE = re.compile(r"(?:全市|全县|全区|全省|全州|全旗|全国|我市|我县|我区|我省|本市|本县|"
                      r"本区|各地|"
-                     r"各级|市委|县委|区委|省委|呈现|形成|营造)")
+                     r"各级|市委|县委|区委|省委)")
 VILLAGE_ANAPHOR_RE = re.compile(r"(?:该村|全村|村里|这个村|我们村|我村|本村|村集体|村两委|村“两委”|"
                                 r"该社区|全社区)")
 TOWNSHIP_ANAPHOR_RE = re.compile(r"(?:该镇|该乡|全镇|全乡|本镇|本乡|我镇|我乡|该街道|全街道)")
