@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+CLAUSE_MARKS = set("，。；：！？,;:!?、\n“”")
 SUFFIX_RE = re.compile(r"\*\*村|村|社区|镇|乡|街道")
 VILLAGE_SUFFIXES = ("村", "社区")
 # characters that never stand inside a place's own name
@@ -254,6 +255,14 @@ def _chain(text, k, end, stem, admins, townships, level) -> Mention | None:
             elif a_level == "province" and not mention.province:
                 mention.province = gazetteer()[a_name][1] or a_name
             start = a_start
+    if not (mention.county or mention.city or mention.province):
+        for n in (2, 3, 4):  # a county the gazetteer does not know, at a clause's start: 某某县
+            cand = text[max(0, start - n - 1):start]
+            if len(cand) == n + 1 and cand[-1] in "县旗" and all(
+                    "\u4e00" <= ch <= "\u9fff" and ch not in STOP_CHARS for ch in cand[:-1]) and (
+                    start - n - 1 == 0 or text[start - n - 2] in CLAUSE_MARKS):
+                mention.county, start = cand, start - n - 1
+                break
     if mention.county and not mention.province:
         mention.province = gazetteer().get(mention.county, ("", ""))[1] or None
     if mention.city and not mention.province:
