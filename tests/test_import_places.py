@@ -137,6 +137,7 @@ def test_word_title_comes_from_its_properties(vocab, tmp_path):
 
 
 def test_drafts_are_checked_against_the_source(vocab):
-    text = "一、抓产业。\n比如,甲坪村流转土地300亩,村集体收入20万元。\n二、抓队伍。\n选派干部5人。\n"
+    text = ("一、抓产业。\n比如,甲坪村流转土地300亩,村集体收入20万元。\n"
+            "二、抓队伍。\n选派干部5人。\n")
     result = import_text(text, "report.txt", vocab)
     assert not any("出处有误" in w for w in result.warnings)
