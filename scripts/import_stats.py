@@ -11,7 +11,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from analysis.vocabulary import load_vocabulary
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout
+
+from analysis.analyzer import Analyzer  # noqa: E402
+from analysis.vocabulary import load_vocabulary  # noqa: E402
 from casefile.parse import case_files
 from casefile.parse import load_case
 from importer import import_file
@@ -35,7 +38,7 @@ def figure_keys(figures) -> list[tuple]:
 
 def main(report: str, cases_dir: str = "cases") -> None:
     vocab = load_vocabulary()
-    result = import_file(Path(report), vocab)
+    result = import_file(Path(report), vocab, analyzer=Analyzer())
     shipped = [load_case(p, vocab) for p in case_files(Path(cases_dir))]
     kinds = {k: sum(d.kind == k for d in result.drafts) for k in ("overview", "practice", "case")}
     print(f"草稿 {len(result.drafts)} 篇：{kinds}；提示 {len(result.warnings)} 条")

@@ -26,6 +26,7 @@ from admin_support import import_result
 from pg_support import dispose
 from pg_support import make_world_on
 from worlds import FIXTURE_CASES
+from worlds import services_of
 
 from editorial.drafts import store_import
 from editorial.users import add_user
@@ -140,7 +141,7 @@ def nodes(tmp_path, pg_url):
         shutil.copytree(FIXTURE_CASES, root / "cases")
         app = make_world_on(root, root / "cases", pg_url, EDITABLE_DATA_DIR=None)
         if name == "a":
-            with app.extensions["casebase_sessionmaker"]() as session:
+            with services_of(app).sessionmaker() as session:
                 add_user(session, "pub1", "publisher", PASSWORD)
                 store_import(session, import_result(_draft_text(), SOURCE, NEW_SLUG),
                              "report.md", "pub1")

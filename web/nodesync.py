@@ -6,36 +6,26 @@ INDEX_DIR, and cases published on any node reach the others through PostgreSQL.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
 from sqlalchemy.engine import make_url
 
-from analysis import segment
 from editorial.nodesync import NodeSync
-from indexer.build import build_index
 
 
 def init_app(app: Flask) -> None:
     if not app.config.get("NODE_SYNC"):
         return
+    services = app.extensions["casebase"]
     url = make_url(app.config["DATABASE_URL"])
     listen = None
     if url.get_backend_name() == "postgresql":
         listen = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    index_dir = Path(app.config["INDEX_DIR"])
-    embedder = app.extensions["casesearch"].embedder
-
-    data_dir = app.config.get("EDITABLE_DATA_DIR")
-
-    def build(session, rebuild: bool):
-        segment.reload_if_changed()  # a synced dictionary copy: analyse with it
-        return build_index(Path(app.config["CASES_DIR"]), index_dir, session, embedder,
-                           rebuild=rebuild)
-
-    sync = NodeSync(app.extensions["casebase_sessionmaker"], Path(app.config["CASES_DIR"]),
-                    build, listen, index_dir.with_name(index_dir.name + ".sync.lock"),
-                    float(app.config.get("NODE_SYNC_INTERVAL", 5.0)),
-                    Path(data_dir) if data_dir else None)
+    index_dir = services.index_dir
+    sync = NodeSync(services.sessionmaker, services.cases_dir,
+                    # the services' analyzer follows a synced dictionary copy on its own
+                    lambda session, rebuild: services.reindex(session, rebuild=rebuild,
+                                                              progress=False),
+                    listen, index_dir.with_name(index_dir.name + ".sync.lock"),
+                    float(app.config.get("NODE_SYNC_INTERVAL", 5.0)), services.data_dir)
     app.extensions["casebase_node_sync"] = sync
     sync.start()
