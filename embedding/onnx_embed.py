@@ -50,11 +50,12 @@ class OnnxEmbedder:
         _check_pipeline(folder)
         prompts = json.loads((folder / "config_sentence_transformers.json").read_text("utf-8"))
         self.prompts = prompts.get("prompts") or {}
+        config = json.loads((folder / "config.json").read_text("utf-8"))
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_SEQ_LENGTH)
+        self.tokenizer.enable_truncation(_max_length(folder, config))
         self.tokenizer.no_padding()
         self.pad_id = self.tokenizer.token_to_id("<pad>") or 0
-        self.dim = int(json.loads((folder / "config.json").read_text("utf-8"))["hidden_size"])
+        self.dim = int(config["hidden_size"])
         self._query = _session(self.model_file, QUERY_THREADS)
         self._documents = None
 
@@ -86,6 +87,17 @@ class OnnxEmbedder:
             out[rows] = pooled
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _max_length(folder: Path, config: dict) -> int:
+    """Tokens read per text, as sentence-transformers truncates: the folder's max_seq_length,
+    never more than 512 (embed.py's cap) nor the model's position table."""
+    limits = [MAX_SEQ_LENGTH, int(config.get("max_position_embeddings") or MAX_SEQ_LENGTH)]
+    sbert = folder / "sentence_bert_config.json"
+    if sbert.is_file():
+        limits.append(int(json.loads(sbert.read_text("utf-8")).get("max_seq_length")
+                          or MAX_SEQ_LENGTH))
+    return min(limits)
 
 
 def _check_pipeline(folder: Path) -> None:

@@ -304,6 +304,29 @@ def test_tiny_model_loads_and_tokenises_like_the_engine_would(tmp_path, tiny_ima
     assert np.linalg.norm(vec) == pytest.approx(1.0, abs=1e-5)
 
 
+def test_tiny_model_onnx_export_matches_torch_is_atomic_and_reused(tmp_path, tiny_image,
+                                                                   monkeypatch):
+    from embedding import onnx_export
+    from embedding.embed import load_onnx_embedder
+
+    source, _ = tiny_image
+    dest = model_prep.prepare_default_model(tmp_path / "m", source=source)
+    with monkeypatch.context() as patch:  # a crash half-way leaves no onnx/ folder behind
+        patch.setattr(onnx_export, "quantise", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+        with pytest.raises(KeyboardInterrupt):
+            onnx_export.prepare_onnx(dest)
+    assert not (dest / "onnx").exists() and not onnx_export.is_exported(dest)
+    texts = ["ab a", "ba", "a b ab ba"]
+    torch_vecs = SentenceTransformerEmbedder(dest).encode_documents(texts)
+    for backend, floor in (("onnx", 0.99999), ("onnx-int8", 0.9)):
+        fast = load_onnx_embedder(dest, backend)
+        assert np.sum(fast.encode_documents(texts) * torch_vecs, axis=1).min() >= floor
+    assert (dest / "onnx" / "model.onnx.data").is_file()  # weights mapped, not in the graph
+    with monkeypatch.context() as patch:
+        patch.setattr(onnx_export, "export", lambda *a: pytest.fail("exported twice"))
+        load_onnx_embedder(dest, "onnx")
+
+
 def test_missing_source_is_a_clear_error(tmp_path):
     with pytest.raises(model_prep.ModelPrepError, match="not found"):
         model_prep.prepare_default_model(tmp_path / "m", source=tmp_path / "nope.bin")
