@@ -20,7 +20,8 @@ LEGACY_PREFIX = "CASESEARCH_"
 PACKAGE_ROOT = Path(__file__).resolve().parent
 # Variables that name a process setting rather than a config key (gunicorn, tests, model prep).
 NOT_CONFIG = frozenset({"BIND", "WORKERS", "THREADS", "TIMEOUT", "MAX_REQUESTS", "ACCESS_LOG",
-                        "LOG_LEVEL", "MODEL_DIR", "PG_DIR", "TEST_PG_URL", "INSTANCE_PATH"})
+                        "LOG_LEVEL", "MODEL_DIR", "PG_DIR", "REDIS_DIR", "TEST_PG_URL",
+                        "INSTANCE_PATH"})
 
 
 def project_root() -> Path:
