@@ -13,6 +13,7 @@ from flask import Flask
 
 import settings as casebase_config
 from web import admin
+from web import api_legacy
 from web import api_v1
 from web import core
 from web import db
@@ -37,6 +38,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     for part in (db, services, errors, core, health, security, recommend, trainer, api_v1,
-                 widget, admin):
+                 api_legacy, widget, admin):
         part.init_app(app)
     return app

@@ -72,17 +72,17 @@ def income_row(case: dict) -> IncomeRow | None:
         before, after = levels[0], levels[-1]
         bars = (Bar(name, _when(before), before["value"], _text(before), "before"),
                 Bar(name, _when(after), after["value"], _text(after), "after"))
-        return IncomeRow(_case_id(case), name, f"{_text(before)}（{_when(before)}）",
+        return IncomeRow(case["id"], name, f"{_text(before)}（{_when(before)}）",
                          f"{_text(after)}（{_when(after)}）", _change(before, after), bars)
     if increase:
         f = increase[0]
         bar = Bar(name, "增收", f["value"], _text(f), "increase")
-        return IncomeRow(_case_id(case), name, "", "", f"增收{_text(f)}", (bar,))
+        return IncomeRow(case["id"], name, "", "", f"增收{_text(f)}", (bar,))
     if growth:
         f = growth[0]
         change = f"{f['label']}{_text(f)}"
         base = re.search(r"(?:19|20)\d\d年", f["label"])
-        return IncomeRow(_case_id(case), name, "", "", change, (),
+        return IncomeRow(case["id"], name, "", "", change, (),
                          note=f"{name}：{change}（来源未给金额，不画柱）",
                          growth_pct=f["value"], growth_base=base.group(0) if base else "")
     return None
@@ -96,8 +96,3 @@ def _change(before: dict, after: dict) -> str:
     if before["value"] > 0:
         text += f"，为{_when(before)}的{about}{after['value'] / before['value']:.3g}倍"
     return text
-
-
-def _case_id(case: dict) -> str:
-    """`id` in the page dicts, `slug` in a catalog's `case_to_dict`."""
-    return case.get("id") or case["slug"]

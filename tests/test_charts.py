@@ -87,7 +87,7 @@ def test_case_page_shows_chart_table_and_source_sentences(shipped_client):
     assert html.count('<details class="quote"><summary>原文</summary>') == 3
     assert "吸纳30余农户就业、提供技术支持" in html
     assert "标签的原文依据" in html
-    data = shipped_client.get("/api/cases/changhu-company").get_json()
+    data = shipped_client.get("/api/v1/cases/changhu-company").get_json()
     assert all(f["quote"] for f in data["figures"])
     assert data["evidence"]["models"]["土地流转"].startswith("比如，长湖村通过流转抛荒土地")
     assert [b["value"] for b in data["income_chart"]["bars"]] == [5, 50]
@@ -95,7 +95,7 @@ def test_case_page_shows_chart_table_and_source_sentences(shipped_client):
 
 
 def test_growth_rate_only_case_gets_an_index_chart(shipped_client):
-    data = shipped_client.get("/api/cases/shaoyang-mineral-water-solar").get_json()
+    data = shipped_client.get("/api/v1/cases/shaoyang-mineral-water-solar").get_json()
     chart = data["income_chart"]
     assert [(b["label"], b["value"]) for b in chart["bars"]] == [("2019年", 100), ("报告时", 148)]
     html = shipped_client.get("/cases/shaoyang-mineral-water-solar").get_data(as_text=True)
@@ -105,7 +105,7 @@ def test_growth_rate_only_case_gets_an_index_chart(shipped_client):
 def test_case_without_amounts_has_no_chart(shipped_client):
     html = shipped_client.get("/cases/qingxi-party-coop-base").get_data(as_text=True)
     assert "<svg" not in html
-    assert shipped_client.get("/api/cases/qingxi-party-coop-base").get_json()[
+    assert shipped_client.get("/api/v1/cases/qingxi-party-coop-base").get_json()[
         "income_chart"] is None
 
 
@@ -113,7 +113,7 @@ def test_compare_has_one_chart_on_one_scale(shipped_client):
     html = shipped_client.get("/compare", query_string={"ids": ",".join(TRIO)})
     html = html.get_data(as_text=True)
     assert html.count("<svg") == 1
-    data = shipped_client.get("/api/compare", query_string={"ids": ",".join(TRIO)}).get_json()
+    data = shipped_client.get("/api/v1/compare", query_string={"ids": ",".join(TRIO)}).get_json()
     chart = data["income_chart"]
     assert [(b["group"], b["text"]) for b in chart["bars"]] == [
         ("长湖村", "5万元"), ("长湖村", "50万元"), ("银田村", "近20万元"), ("**村", "100万余元")]
@@ -124,7 +124,7 @@ def test_compare_has_one_chart_on_one_scale(shipped_client):
 def test_home_overview_counts_cases_by_model_and_income(shipped_client):
     html = shipped_client.get("/").get_data(as_text=True)
     assert html.count("<svg") == 2 and "<script" not in html
-    data = shipped_client.get("/api/facets").get_json()
+    data = shipped_client.get("/api/v1/facets").get_json()
     models, income = data["overview"]["models"], data["overview"]["income"]
     facet = {v["value"]: v["count"] for v in data["facets"]["models"]["values"]}
     assert {b["label"]: b["value"] for b in models["bars"]}.items() <= facet.items()

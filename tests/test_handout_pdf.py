@@ -36,7 +36,7 @@ def squash(text: str) -> str:
 @pytest.mark.browser
 def test_print_handout_pdf_holds_titles_figures_and_sources(shipped_app, shipped_client):
     token = encode(Pack("三资盘活专题", "", tuple(TRIO)))
-    cases = [shipped_client.get(f"/api/cases/{slug}").get_json() for slug in TRIO]
+    cases = [shipped_client.get(f"/api/v1/cases/{slug}").get_json() for slug in TRIO]
     with live_server(shipped_app) as base, launch_chromium() as browser:
         page = browser.new_page()
         page.goto(f"{base}/pack/handout?p={token}", wait_until="load")

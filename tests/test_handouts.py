@@ -192,7 +192,7 @@ def test_docx_structure_text_fields_and_fonts(shipped_app):
 
 def test_pack_api_and_page_agree(shipped_client):
     token = encode(Pack("培训", "", tuple(TRIO)))
-    body = shipped_client.get("/api/pack", query_string={"p": token}).get_json()
+    body = shipped_client.get("/api/v1/pack", query_string={"p": token}).get_json()
     assert body["ids"] == TRIO and body["title"] == "培训" and body["missing"] == []
     assert [c["id"] for c in body["cases"]] == TRIO and body["links"]["compare"]
     html = shipped_client.get("/pack", query_string={"p": token}).get_data(as_text=True)
@@ -202,15 +202,15 @@ def test_pack_api_and_page_agree(shipped_client):
 
 
 @pytest.mark.parametrize("url, args, status, needle", [
-    ("/api/pack", {"p": raw_token({"ids": many_ids(51)})}, 400, "最多 50"),
+    ("/pack", {"p": raw_token({"ids": many_ids(51)})}, 400, "最多 50"),
     ("/pack/handout", {"p": raw_token({"ids": many_ids(51)})}, 400, "最多 50"),
-    ("/api/pack", {"p": "p1.garbage!"}, 400, "无效"),
+    ("/pack", {"p": "p1.garbage!"}, 400, "无效"),
     ("/pack/handout.docx", {"p": encode(Pack(ids=("changhu-company", "no-such-case")))}, 404,
      "no-such-case"),
     ("/pack/handout", {"p": ""}, 400, "空的"),
-    ("/api/compare", {"ids": "changhu-company"}, 400, "2 到 4"),
-    ("/api/compare", {"ids": "a-1,b-2,c-3,d-4,e-5"}, 400, "2 到 4"),
-    ("/api/compare", {"ids": "changhu-company,nope-1,nope-2"}, 404, "nope-1、nope-2"),
+    ("/compare", {"ids": "changhu-company"}, 400, "2 到 4"),
+    ("/compare", {"ids": "a-1,b-2,c-3,d-4,e-5"}, 400, "2 到 4"),
+    ("/compare", {"ids": "changhu-company,nope-1,nope-2"}, 404, "nope-1、nope-2"),
     ("/pack/add", {"id": "no-such-case"}, 404, "no-such-case"),
     ("/pack/move", {"id": "changhu-company", "dir": "sideways"}, 400, "up"),
 ])
@@ -226,7 +226,7 @@ def test_bad_pack_requests_answer_clear_errors(shipped_client, url, args, status
 
 def test_pack_page_lists_cases_the_library_lost(shipped_client):
     token = encode(Pack(ids=("changhu-company", "gone-case")))
-    body = shipped_client.get("/api/pack", query_string={"p": token}).get_json()
+    body = shipped_client.get("/api/v1/pack", query_string={"p": token}).get_json()
     assert body["missing"] == ["gone-case"] and "docx" not in body["links"]
     html = shipped_client.get("/pack", query_string={"p": token}).get_data(as_text=True)
     assert "已不在案例库中" in html and "gone-case" in html

@@ -126,6 +126,14 @@ SCHEMAS = {
             "cautions": STRINGS,
             "components": {"type": "object", "additionalProperties": NUM},
             "url": URL})}}),
+    "Pack": obj({"title": STR, "display_title": STR, "ids": STRINGS, "token": STR,
+                 "count": INT, "missing": STRINGS,
+                 "cases": {"type": "array", "items": obj({"id": STR, "title": STR,
+                                                         "questions": STRINGS, "url": STR})},
+                 "links": {"type": "object", "additionalProperties": STR}}),
+    "Comparison": obj({"ids": STRINGS, "cases": {"type": "array", "items": obj({
+        "id": STR, "title": STR, "url": STR})}}),
+    "Health": obj({"status": {"enum": ["ok", "unavailable"]}, "message": STR}),
 }
 
 ERRORS = {
@@ -208,6 +216,17 @@ def openapi_document() -> dict:
                              "返回条数")], ("400", "404", "429", "503"))},
             "/facets": {"get": operation("分类与计数", "Browse", [])},
             "/recommend": recommend_operations(),
+            "/pack": {"get": operation(
+                "素材包（由分享链接里的 p 参数还原，服务器不保存）", "Pack",
+                [param("p", {"type": "string", "maxLength": 4000}, "素材包链接里的 p 参数")],
+                ("400", "404", "429", "503"))},
+            "/compare": {"get": operation(
+                "2 到 4 个案例对比", "Comparison",
+                [param("ids", {"type": "string"}, "案例编号，逗号分隔"),
+                 param("p", {"type": "string", "maxLength": 4000}, "或：素材包的 p 参数")],
+                ("400", "404", "429", "503"))},
+            "/health": {"get": operation("服务状态（不限频率，不缓存）", "Health", [], ("503",),
+                                         cached=False)},
             "/openapi.json": {"get": {"summary": "本文档", "responses": {"200": {
                 "description": "OpenAPI 文档",
                 "content": {"application/json": {"schema": {"type": "object"}}}}}}},

@@ -2,13 +2,11 @@
 
 GET /recommend                the form (prefilled from ?from=<case> or from a profile's args)
 GET /recommend/results?...    results; the URL is the shareable profile (lists repeated)
-GET /api/recommend?...        the same results as JSON
-POST /api/recommend           a profile as a JSON object
+The results page answers JSON when asked (`Accept: application/json`); /api/v1/recommend is the
+API (GET with the profile as arguments, POST with a JSON object).
 """
 
 from __future__ import annotations
-
-import json
 
 from flask import Blueprint
 from flask import Flask
@@ -23,10 +21,11 @@ from recommend.profile import PROFILE_KEYS
 from recommend.profile import choices
 from recommend.profile import parse_profile
 from search.query import QueryError
-from web.pages import parse_limit
-from web.pages import profile_args
+from web.errors import wants_json
 from web.pages import public
-from web.pages import results_data
+from web.pages.recommend import parse_limit
+from web.pages.recommend import profile_args
+from web.pages.recommend import results_data
 from web.services import get_service
 
 bp = Blueprint("recommend", __name__)
@@ -72,26 +71,13 @@ def results():
         limit = parse_limit(request.args)
         profile = parse_profile(args)
     except QueryError as exc:
+        if wants_json():
+            raise
         return render_form(form_values(args), exc.errors, 400)
-    return render_template("recommend_results.html", **results_data(profile, limit))
-
-
-@bp.get("/api/recommend")
-def api_get():
-    limit = parse_limit(request.args)
-    return jsonify(public(results_data(parse_profile(profile_args(request.args)), limit)))
-
-
-@bp.post("/api/recommend")
-def api_post():
-    limit = parse_limit(request.args)
-    try:
-        body = json.loads(request.get_data(cache=False) or b"null")
-    except (ValueError, RecursionError) as exc:  # deep nesting: RecursionError, not a 500
-        raise QueryError({"profile": "请求体不是有效的 JSON"}) from exc
-    if not isinstance(body, dict):
-        raise QueryError({"profile": "请求体应为 JSON 对象，键为村情字段"})
-    return jsonify(public(results_data(parse_profile(body), limit)))
+    data = results_data(profile, limit)
+    if wants_json():
+        return jsonify(public(data))
+    return render_template("recommend_results.html", **data)
 
 
 def init_app(app: Flask) -> None:

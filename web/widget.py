@@ -25,7 +25,7 @@ from flask import url_for
 from search.query import LIST_FILTERS
 from search.query import MAX_FILTER_CHARS
 from search.query import QueryError
-from web.pages import search_data
+from web.pages.search import search_data
 
 bp = Blueprint("embed", __name__)
 
