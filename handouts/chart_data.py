@@ -1,10 +1,10 @@
 """The numbers behind the income charts, taken from a case's figures as the source states them.
 
-Only stated amounts become bars: income levels (metric `income`) before and after, or, when a
-case states only how much its income grew (`income_increase`), that amount as its own bar. A
-growth rate without an amount (较2019年增长48%) becomes a note, never an invented bar. An overview's
-income figures describe different villages (an average, one named village), so they are not
-drawn as one village's before and after.
+Three kinds of figure, never mixed on one chart: income levels (metric `income`, 收入 in a year
+or at the time of the report), amounts added (`income_increase`, in the source's own word: 增收
+or 创收) and growth rates (`income_growth_pct`). An overview's income figures describe different
+villages (an average, one named village), so they are not drawn as one village's levels.
+`income_row` is the one line of text per case (before, after, change) that tables show.
 """
 
 from __future__ import annotations
@@ -39,6 +39,33 @@ class IncomeRow:
     note: str = ""
     growth_pct: float | None = None  # a stated growth rate, when no amounts are
     growth_base: str = ""  # the year it is measured from, as the label words it: 2019年
+
+
+KINDS = ("level", "increase", "growth")
+
+
+def increase_word(label: str) -> str:
+    """The source's word for an amount added: 创收 when it says so, otherwise 增收."""
+    return "创收" if "创收" in label else "增收"
+
+
+def kind_bars(case: dict) -> dict[str, list[Bar]]:
+    """The case's income figures as bars, by kind (level, increase, growth)."""
+    name = short_name(case["title"])
+    out: dict[str, list[Bar]] = {k: [] for k in KINDS}
+    if case.get("kind") != "overview":
+        for f in _levels(case):
+            kind = "after" if f.get("year") is None or len(out["level"]) else "before"
+            out["level"].append(Bar(name, _when(f), f["value"], _text(f), kind))
+    for f in case["figures"]:
+        if f["metric"] == "income_increase" and f["unit"] == "万元":
+            out["increase"].append(Bar(name, increase_word(f["label"]), f["value"], _text(f),
+                                       "increase"))
+        elif f["metric"] == "income_growth_pct":
+            base = re.search(r"(?:19|20)\d\d年", f["label"])
+            label = f"较{base.group(0)}" if base else "增长率"
+            out["growth"].append(Bar(name, label, f["value"], _text(f), "growth"))
+    return out
 
 
 def short_name(title: str) -> str:

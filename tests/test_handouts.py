@@ -170,7 +170,7 @@ def test_docx_structure_text_fields_and_fonts(shipped_app):
         assert f"来源：{case['citation']}" in texts
         headings = [p.text for p in groups[case["title"]] if p.style.name == "Heading 2"]
         assert headings[0] == "基本情况"
-        assert ("讨论题" in headings) == (case["id"] == WITH_LESSONS)
+        assert "讨论题" in headings  # every case, not only those with a 经验启示 section
     questions = [p.text for p in groups[cases[-1]["title"]] if re.match(r"\d\. ", p.text)]
     assert any("先弄清集体有什么" in q for q in questions)
     changhu = groups[cases[2]["title"]]
@@ -186,6 +186,52 @@ def test_docx_structure_text_fields_and_fonts(shipped_app):
         assert fonts[name].get(qn("w:eastAsiaTheme")) is None  # a theme font would win
     assert round(doc.sections[0].page_width.mm) == 210
     assert doc.settings.element.find(qn("w:updateFields")) is not None
+
+
+def test_every_shipped_case_has_questions_from_its_own_facts_in_word(shipped_app):
+    catalog = shipped_app.extensions["casesearch"].generation().catalog
+    ids = sorted(catalog)
+    cases = shipped_cases(shipped_app, ids)
+    doc = Document(BytesIO(build_docx(Pack("全部案例", "", tuple(ids)), cases)))
+    groups = paragraphs_by_case(doc)
+    for case in cases:
+        paras = groups[case["title"]]
+        heads = [i for i, p in enumerate(paras) if p.style.name == "Heading 2"]
+        start = next(i for i in heads if paras[i].text == "讨论题")
+        end = next((i for i in heads if i > start), len(paras))
+        questions = [p.text for p in paras[start + 1:end] if re.match(r"\d\. ", p.text)]
+        assert len(questions) >= 2, case["id"]
+        own = questions[:-1]  # the last one is the question every case gets
+        # each question names one of the case's own facts, never an invented one
+        facts = [case["title"].split("：")[0], *case["models"], *case["resources"],
+                 *case["industries"], *(f["text"] for f in case["figures"]), LESSON_MARK]
+        if section_text(case, "主要做法"):
+            facts.append("主要做法之一")
+        for q in own:
+            assert any(fact in q for fact in facts), (case["id"], q)
+
+
+LESSON_MARK = "案例的启示"
+
+
+def section_text(case, heading):
+    return next((s["markdown"] for s in case["sections"] if s["heading"] == heading), "")
+
+
+def test_question_templates_fill_only_stated_facts():
+    from handouts.content import discussion_questions
+
+    bare = {"title": "甲村：做法", "kind": "case", "models": [], "resources": [],
+            "industries": [], "terrain": None, "figures": [], "sections": []}
+    assert discussion_questions(bare) == [
+        "对照本村的资源、区位和集体经济基础，照搬这个案例最容易在哪一环“水土不服”？应当怎样调整？"]
+    rich = dict(bare, models=["土地流转"], resources=["抛荒地"], terrain="丘陵", figures=[
+        {"label": "村级集体经济收入", "text": "5万元（2020年）", "metric": "income", "year": 2020},
+        {"label": "村级集体经济收入", "text": "50万元", "metric": "income", "year": None}])
+    questions = discussion_questions(rich)
+    assert questions[0].startswith("甲村靠抛荒地，走了“土地流转”的路子")
+    assert any("从5万元（2020年）到50万元" in q for q in questions)
+    assert all("{" not in q for q in questions)
 
 
 # ---- HTTP: JSON twins and clear errors ----------------------------------------------------
@@ -246,7 +292,7 @@ def test_handout_page_and_docx_download(shipped_client):
     token = encode(Pack("", "", tuple(TRIO + [WITH_LESSONS])))
     html = shipped_client.get("/pack/handout", query_string={"p": token}).get_data(as_text=True)
     assert "print.css" in html and 'class="site"' not in html  # no site nav on the sheet
-    assert html.count("<h2>讨论题</h2>") == 1 and html.count("来源：</strong>") == 4
+    assert html.count("<h2>讨论题</h2>") == 4 and html.count("来源：</strong>") == 4
     resp = shipped_client.get("/pack/handout.docx", query_string={"p": token})
     assert resp.status_code == 200 and resp.mimetype.endswith("wordprocessingml.document")
     assert "filename*=UTF-8''" in resp.headers["Content-Disposition"]

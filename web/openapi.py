@@ -85,8 +85,9 @@ SCHEMAS = {
     "Chart": obj({"key": STR, "title": STR, "unit": STR, "description": STR,
                   "bars": {"type": "array", "items": obj({
                       "group": STR, "label": STR, "value": NUM, "text": STR,
-                      "kind": {"enum": ["before", "after", "increase", "count"]}})},
-                  "notes": STRINGS}, {"rows": {"type": "array"}, "width": NUM}),
+                      "kind": {"enum": ["before", "after", "increase", "growth", "count"]}})},
+                  "notes": STRINGS}, {"width": NUM}),
+    "Income": obj({"charts": {"type": "array", "items": ref("Chart")}, "sentences": STRINGS}),
     "Case": obj({
         "id": STR, "title": STR, "kind": STR, "kind_label": STR,
         "region": {"type": "object", "additionalProperties": STR_OR_NULL},
@@ -101,7 +102,7 @@ SCHEMAS = {
         "citation": STR,
         "evidence": {"type": "object", "description": "字段 → 值 → 依据的来源原句",
                      "additionalProperties": {"type": "object", "additionalProperties": STR}},
-        "income_chart": {"oneOf": [ref("Chart"), {"type": "null"}]},
+        "income": ref("Income"),
         "sections": {"type": "array", "items": obj({
             "heading": STR, "markdown": STR,
             "html": {"type": "string", "description": "经过净化的 HTML"}})},

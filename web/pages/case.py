@@ -6,8 +6,7 @@ from flask import abort
 from flask import url_for
 
 from casefile.case_view import case_view
-from handouts.charts import chart_dict
-from handouts.charts import income_chart
+from handouts.charts import income_block
 from search.similar import similar_cases
 from web.services import get_service
 
@@ -22,7 +21,7 @@ def get_case_or_404(slug: str) -> dict:
     if case is None:
         abort(404)
     data = case_view(case)
-    return dict(data, income_chart=chart_dict(income_chart([data], key=f"income-{slug}")))
+    return dict(data, income=income_block([data], key=f"income-{slug}"))
 
 
 def similar_data(slug: str, limit: int = 5) -> list[dict]:
