@@ -108,13 +108,21 @@ def test_cors_preflight(api):
     assert "Access-Control-Allow-Methods" not in denied.headers
 
 
-def test_cors_default_is_closed_and_string_config_works(app):
+def test_cors_default_is_open_and_string_config_narrows(app):
     client = app.test_client()
-    resp = client.get("/api/v1/facets", headers={"Origin": ALLOWED})
-    assert "Access-Control-Allow-Origin" not in resp.headers  # default: empty allowlist
+    resp = client.get("/api/v1/facets", headers={"Origin": DENIED})
+    assert resp.headers["Access-Control-Allow-Origin"] == "*"  # default: any site, read-only
+    assert "Access-Control-Allow-Credentials" not in resp.headers
+    for path in ("/widget.js", "/widget.css"):
+        asset = client.get(path)
+        asset.close()  # a file response: release its handle
+        assert asset.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in client.get("/search?q=x").headers  # pages: no
     app.config["CORS_ORIGINS"] = f"https://a.example, {ALLOWED}/"  # e.g. from the environment
     resp = client.get("/api/v1/facets", headers={"Origin": ALLOWED})
     assert resp.headers["Access-Control-Allow-Origin"] == ALLOWED
+    resp = client.get("/api/v1/facets", headers={"Origin": DENIED})
+    assert "Access-Control-Allow-Origin" not in resp.headers
 
 
 @pytest.mark.parametrize(("old", "new"), [
@@ -286,17 +294,23 @@ def test_documented_error_responses_match_a_real_error(api):
 
 # ---- embedding headers ------------------------------------------------------------------------
 
-def test_embed_may_be_framed_only_by_configured_sites(app):
+def test_embed_may_be_framed_by_any_site_unless_narrowed(app):
     client = app.test_client()
-    csp = client.get("/embed").headers["Content-Security-Policy"]
-    assert "frame-ancestors 'self'" in csp and "script-src" not in csp
-    app.config["EMBED_FRAME_ANCESTORS"] = [ALLOWED, "https://x.example; script-src *"]
+    resp = client.get("/embed")
+    assert resp.headers["Content-Security-Policy"].endswith("frame-ancestors *")
+    assert "X-Frame-Options" not in resp.headers and "script-src" not in resp.headers[
+        "Content-Security-Policy"]
+    app.config["FRAME_ANCESTORS"] = [ALLOWED, "https://x.example; script-src *"]
     csp = client.get("/embed").headers["Content-Security-Policy"]
     assert csp.endswith(f"frame-ancestors 'self' {ALLOWED}")  # the injection is dropped
+    app.config["FRAME_ANCESTORS"] = "*"
+    app.config["EMBED_FRAME_ANCESTORS"] = [ALLOWED]  # the first name still narrows it
+    csp = client.get("/embed").headers["Content-Security-Policy"]
+    assert csp.endswith(f"frame-ancestors 'self' {ALLOWED}")
 
 
 def test_other_pages_do_not_get_the_embed_framing_policy(app):
-    app.config["EMBED_FRAME_ANCESTORS"] = [ALLOWED]
+    app.config["FRAME_ANCESTORS"] = [ALLOWED]
     client = app.test_client()
     for path in ("/", "/search?q=光伏", "/embed/help", "/api/v1/facets"):
         headers = client.get(path).headers

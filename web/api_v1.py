@@ -1,10 +1,11 @@
-"""The versioned JSON API other sites build on: /api/v1/ (read-only, CORS by allowlist).
+"""The versioned JSON API other sites build on: /api/v1/ (read-only, any origin by default).
 
 The views reuse the data builders of the web UI (web/pages/), so /api/v1 and the pages never
-disagree. Around them: CORS only for configured origins, ETag/304 and Cache-Control on GETs,
-a per-client rate limit (429 with the common JSON error body), and a cap on argument sizes so a
-hostile request is a 400, never a 500. The unversioned /api/* of earlier releases redirects
-here (web/api_legacy.py); /api/v1/health lives with /healthz (web/health.py).
+disagree. Around them: CORS (any origin unless CORS_ORIGINS narrows it), ETag/304 and
+Cache-Control on GETs, a per-client rate limit (429 with the common JSON error body), and a cap
+on argument sizes so a hostile request is a 400, never a 500. The unversioned /api/* of
+earlier releases redirects here (web/api_legacy.py); /api/v1/health lives with /healthz
+(web/health.py).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from web.pages.recommend import profile_args
 from web.pages.recommend import results_data
 from web.pages.search import browse_data
 from web.pages.search import search_data
+from web.security import cors_origin
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -151,14 +153,6 @@ def absolute(path: str) -> str:
     return request.host_url.rstrip("/") + path
 
 
-def allowed_origins() -> set[str]:
-    """CORS_ORIGINS as a set; a comma-separated string (e.g. from the environment) works too."""
-    value = current_app.config.get("CORS_ORIGINS") or []
-    if isinstance(value, str):
-        value = value.split(",")
-    return {o.strip().rstrip("/") for o in value if o.strip()}
-
-
 # ---- request and response hooks -----------------------------------------------------------
 
 @bp.before_request
@@ -183,12 +177,13 @@ def http_headers(resp: Response) -> Response:
 
 
 def add_cors(resp: Response) -> None:
-    """Allow a cross-origin read only for configured origins; others get no CORS headers."""
-    resp.vary.add("Origin")
-    origin = request.headers.get("Origin", "")
-    if origin not in allowed_origins():
+    """Allow cross-origin reads (any site unless CORS_ORIGINS narrows); never credentials."""
+    allowed = cors_origin(request.headers.get("Origin", ""))
+    if allowed != "*":
+        resp.vary.add("Origin")
+    if allowed is None:
         return
-    resp.headers["Access-Control-Allow-Origin"] = origin
+    resp.headers["Access-Control-Allow-Origin"] = allowed
     resp.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     if request.method == "OPTIONS":
         resp.headers["Access-Control-Allow-Methods"] = CORS_METHODS
@@ -197,8 +192,6 @@ def add_cors(resp: Response) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("CORS_ORIGINS", [])
-    app.config.setdefault("RATELIMIT_API", "120 per minute")
     app.register_blueprint(bp)
     # One limiter per app (its memory storage is per process): one budget per client address
     # across the whole blueprint. A breach raises 429, which web/errors.py answers in JSON.

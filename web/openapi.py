@@ -203,7 +203,8 @@ def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "村案通 API", "version": "1.0.0",
-                 "description": "村级集体经济案例检索的只读 JSON 接口。跨域访问仅限配置的来源；"
+                 "description": "村级集体经济案例检索的只读 JSON 接口。任何网站都可跨域读取"
+                                "（不带凭据；部署方可用 CORS_ORIGINS 限定来源）；"
                                 "GET 响应带 ETag，可用 If-None-Match 得到 304；"
                                 "每个客户端有频率限制，超过时返回 429。"},
         "servers": [{"url": "/api/v1"}],
