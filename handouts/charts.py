@@ -195,7 +195,8 @@ def _draw(ax, chart: Chart) -> None:
     ax.set_xlim(0, top * 1.45)  # room for the value labels
     if chart.unit == "篇":
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title(chart.title, loc="left", fontsize=13)
+    # The title starts at the figure's left edge: long bar labels push the axes to the right.
+    ax.figure.suptitle(chart.title, x=0.01, ha="left", fontsize=13)
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(axis="y", length=0)
     if chart.notes:

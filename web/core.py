@@ -82,8 +82,10 @@ def page_url(query: SearchQuery, page: int) -> str:
 
 
 def nav_links() -> list[tuple[str, str]]:
-    """(endpoint, label) pairs feature blueprints add to the header."""
-    return current_app.extensions.get("casebase_nav", [])
+    """(url, label) of the header: all cases, then what feature blueprints add."""
+    added = current_app.extensions.get("casebase_nav", [])
+    return [(url_for("core.search_page"), "全部案例")] + [
+        (url_for(endpoint), label) for endpoint, label in added]
 
 
 def case_actions(slug: str) -> list[tuple[str, str]]:

@@ -111,7 +111,7 @@ SCHEMAS = {
         "id": STR, "title": STR, "score": NUM, "reasons": STRINGS,
         "url": URL})}}),
     "Browse": obj({"total": INT, "facets": ref("Facets"), "generation": STR}, {
-        "overview": obj({"models": {"oneOf": [ref("Chart"), {"type": "null"}]},
+        "overview": obj({"villages": INT, "models": {"oneOf": [ref("Chart"), {"type": "null"}]},
                          "income": {"oneOf": [ref("Chart"), {"type": "null"}]}})}),
     "Profile": obj({}, {
         "province": STR_OR_NULL, "city": STR_OR_NULL, "county": STR_OR_NULL,

@@ -22,21 +22,26 @@ def browse_data() -> dict:
     gen = get_service().generation()
     cases = list(gen.catalog.values())
     facets = facet_counts(cases, SearchQuery())
-    return {"total": len(cases), "facets": facets, "overview": overview(facets, len(cases)),
+    # The charts count village cases only: an overview's or a practice's figures are not one
+    # village's (a city-wide average would sit in the top income band).
+    villages = [c for c in cases if c.kind == "case"]
+    return {"total": len(cases), "facets": facets,
+            "overview": overview(facet_counts(villages, SearchQuery()), len(villages)),
             "generation": gen.name}
 
 
 def overview(facets: dict, total: int, top: int = 8) -> dict:
-    """Home-page charts from the facet counts: cases by business model and by income band."""
+    """Home-page charts of the village cases: by business model and by income band."""
     models = [(v["label"], v["count"]) for v in facets["models"]["values"][:top]]
     found = {v["value"]: v["count"] for v in facets["income"]["values"]}
     bands = [(label, found.get(key, 0)) for key, label, _, _ in INCOME_BUCKETS]
     unstated = total - sum(n for _, n in bands)
     if unstated:
         bands.append(("未注明", unstated))
-    return {"models": chart_dict(count_chart("overview-models", "各经营模式的案例数", models)),
-            "income": chart_dict(count_chart("overview-income", "按集体经济收入（最新）分的案例数",
-                                             bands))}
+    return {"villages": total,
+            "models": chart_dict(count_chart("overview-models", "各经营模式的村镇案例数", models)),
+            "income": chart_dict(count_chart("overview-income",
+                                             "按集体经济收入（最新）分的村镇案例数", bands))}
 
 
 def search_data() -> dict:
