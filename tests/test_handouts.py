@@ -371,3 +371,15 @@ def test_cli_exports_docx_and_html(shipped_app, monkeypatch, tmp_path):
     bad = runner.invoke(cli.main, ["export", "--cases", "changhu-company,nope-x",
                                             "--out", str(tmp_path / "x.docx")])
     assert bad.exit_code == 1 and "nope-x" in bad.output
+
+
+def test_pack_page_adds_cases_through_a_search_box_and_hides_json(shipped_client):
+    token = encode(Pack("专题", "", ("changhu-company",)))
+    html = shipped_client.get("/pack", query_string={"p": token}).get_data(as_text=True)
+    assert 'action="/search"' in html and f'name="p" value="{token}"' in html
+    assert "按 id" not in html and ">JSON<" not in html
+    results = shipped_client.get("/search", query_string={"q": "闲置村部", "p": token})
+    add = re.search(r'href="(/pack/add\?id=[^"]+)"', results.get_data(as_text=True)).group(1)
+    resp = shipped_client.get(add, headers={"Referer": f"http://localhost/search?q=x&p={token}"})
+    new = parse_qs(urlsplit(resp.headers["Location"]).query)["p"][0]
+    assert decode(new).ids[0] == "changhu-company" and len(decode(new).ids) == 2
