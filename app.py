@@ -38,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     os.makedirs(app.instance_path, exist_ok=True)
 
-    for part in (db, services, errors, assets, core, health, security, recommend, trainer, api_v1,
-                 api_legacy, widget, admin):
+    for part in (services, db, errors, assets, core, health, security, recommend, trainer,
+                 api_v1, api_legacy, widget, admin):
         part.init_app(app)
     return app

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 from docx.oxml.ns import qn
+from worlds import services_of
 
 import cli
 from cli import app_loader
@@ -41,7 +42,7 @@ def many_ids(n: int) -> list[str]:
 
 
 def shipped_cases(app, ids):
-    return load_cases(app.extensions["casesearch"].generation().catalog, ids)
+    return load_cases(services_of(app).search.generation().catalog, ids)
 
 
 # ---- pack tokens --------------------------------------------------------------------------
@@ -189,7 +190,7 @@ def test_docx_structure_text_fields_and_fonts(shipped_app):
 
 
 def test_every_shipped_case_has_questions_from_its_own_facts_in_word(shipped_app):
-    catalog = shipped_app.extensions["casesearch"].generation().catalog
+    catalog = services_of(shipped_app).search.generation().catalog
     ids = sorted(catalog)
     cases = shipped_cases(shipped_app, ids)
     doc = Document(BytesIO(build_docx(Pack("全部案例", "", tuple(ids)), cases)))
