@@ -61,6 +61,7 @@ class Node:
                     CASEBASE_EDITABLE_DATA_DIR=str(self.root / "data"),
                     CASEBASE_SECRET_KEY="two-nodes", CASEBASE_NODE_SYNC="true",
                     CASEBASE_NODE_SYNC_INTERVAL="5", CASEBASE_INDEX_CHECK_INTERVAL="0.2",
+                    CASEBASE_RATELIMIT_API="10000 per minute",  # the test polls
                     PYTHONPATH=str(ROOT))
 
     def start(self) -> None:
@@ -110,7 +111,7 @@ class Node:
         assert status in (200, 302)
 
     def case_ids(self, query: str) -> list[str]:
-        status, body = self.get("/api/search?" + urllib.parse.urlencode({"q": query}))
+        status, body = self.get("/api/v1/search?" + urllib.parse.urlencode({"q": query}))
         assert status == 200, body
         return [hit["id"] for hit in json.loads(body)["hits"]]
 
