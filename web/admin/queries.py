@@ -20,11 +20,11 @@ from editorial.report import missed_queries
 from search.engine import run_search
 from search.query import QueryError
 from search.query import parse_query
-from web.admin_services import data_dir
-from web.admin_services import respond
-from web.admin_services import start_reindex
-from web.admin_services import user_name
-from web.admin_services import vocab
+from web.admin.services import data_dir
+from web.admin.services import respond
+from web.admin.services import start_reindex
+from web.admin.services import user_name
+from web.admin.services import vocab
 from web.db import get_session
 from web.errors import error_response
 from web.errors import wants_json

@@ -26,14 +26,14 @@ from editorial.models import IndexJob
 from editorial.records import audit
 from editorial.records import audit_trail
 from editorial.users import authenticate
-from web import admin_auth
-from web import admin_drafts
-from web import admin_queries
-from web import admin_services
-from web.admin_auth import csrf
-from web.admin_auth import login_manager
-from web.admin_services import job_view
-from web.admin_services import respond
+from web.admin import auth
+from web.admin import drafts
+from web.admin import queries
+from web.admin import services
+from web.admin.auth import csrf
+from web.admin.auth import login_manager
+from web.admin.services import job_view
+from web.admin.services import respond
 from web.db import get_session
 from web.errors import error_response
 from web.errors import wants_json
@@ -69,7 +69,7 @@ def login():
         if user is None:
             data.update(error="用户名或密码不正确", name=name)
             return respond("admin/login.html", data, 401)
-        login_user(admin_auth.Editor(user))
+        login_user(auth.Editor(user))
         target = request.args.get("next", "")
         # Only a path on this site: never an open redirect to another host.
         if not target.startswith("/admin") or target.startswith("//"):
@@ -89,7 +89,7 @@ def index():
     session = get_session()
     data = {
         "user": {"name": current_user.name, "role": current_user.role},
-        "uploads": [admin_drafts.upload_view(u) for u in uploads(session)],
+        "uploads": [drafts.upload_view(u) for u in uploads(session)],
         "jobs": [job_view(j) for j in recent_jobs(session)],
         "audit": [{"actor": a.actor, "action": a.action, "target": a.target,
                    "detail": a.detail, "at": a.created_at.isoformat()}
@@ -125,13 +125,13 @@ def register(app: Flask) -> None:
     bp.add_url_rule("/", "index", index)
     bp.add_url_rule("/jobs", "jobs", jobs)
     bp.add_url_rule("/jobs/<int:job_id>", "job", job)
-    admin_drafts.register(bp)
-    admin_queries.register(bp)
+    drafts.register(bp)
+    queries.register(bp)
     app.register_blueprint(bp)
 
 
 def init_app(app: Flask) -> None:
-    admin_auth.init_app(app)
-    admin_services.init_app(app)
+    auth.init_app(app)
+    services.init_app(app)
     register(app)
     app.extensions.setdefault("casebase_nav", []).append(("admin.index", "编辑后台"))

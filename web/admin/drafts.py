@@ -30,13 +30,13 @@ from editorial.publish import publish_draft
 from editorial.publish import revert
 from editorial.publish import unpublish
 from editorial.records import history
-from web import admin_review
-from web.admin_auth import publisher_required
-from web.admin_services import cases_dir
-from web.admin_services import respond
-from web.admin_services import start_reindex
-from web.admin_services import user_name
-from web.admin_services import vocab
+from web.admin import review
+from web.admin.auth import publisher_required
+from web.admin.services import cases_dir
+from web.admin.services import respond
+from web.admin.services import start_reindex
+from web.admin.services import user_name
+from web.admin.services import vocab
 from web.db import get_session
 from web.errors import error_response
 from web.errors import wants_json
@@ -51,7 +51,7 @@ def upload_view(upload) -> dict:
             "warnings": upload.warnings,
             "drafts": [{"id": d.id, "slug": d.slug, "title": d.title, "status": d.status,
                         "version": d.version, "url": url_for("admin.draft", draft_id=d.id),
-                        "duplicates": admin_review.duplicates(d, split_text(d.text)[0],
+                        "duplicates": review.duplicates(d, split_text(d.text)[0],
                                                               by_text=False)}
                        for d in upload.drafts]}
 
@@ -106,7 +106,7 @@ def draft_data(found: Draft, meta: dict, body: str, errors: dict, conflict=None)
                   "updated_by": found.updated_by, "upload_id": found.upload_id},
         "fields": form_fields(meta, body), "figures": figure_rows(meta),
         "errors": errors, "conflict": conflict,
-        **admin_review.review_data(found, meta, body),
+        **review.review_data(found, meta, body),
     }
 
 
