@@ -3,8 +3,12 @@ anyone's work (optimistic concurrency on `version`), and mark their evidence in 
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import frontmatter
 import yaml
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -34,11 +38,26 @@ class DraftInvalid(Exception):
         super().__init__("；".join(f"{k}：{v}" for k, v in errors.items()))
 
 
-def store_import(session: Session, result, filename: str, user: str) -> Upload:
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def find_upload(session: Session, sha256: str) -> Upload | None:
+    """The earliest upload of exactly these bytes, if any."""
+    return session.scalar(select(Upload).where(Upload.sha256 == sha256)
+                          .order_by(Upload.id).limit(1))
+
+
+def store_import(session: Session, result, filename: str, user: str,
+                 sha256: str | None = None) -> Upload:
     """Keep an importer result (its source text and every draft); commits."""
     upload = Upload(filename=filename[:255], source_name=(result.source_name or filename)[:300],
                     source_text=result.source_text, warnings=list(result.warnings),
-                    uploaded_by=user)
+                    uploaded_by=user, sha256=sha256)
     upload.drafts = [Draft(slug=d.slug, title=d.title[:200], text=d.markdown(), updated_by=user)
                      for d in result.drafts]
     session.add(upload)
@@ -51,6 +70,14 @@ def store_import(session: Session, result, filename: str, user: str) -> Upload:
 
 def uploads(session: Session) -> list[Upload]:
     return list(session.scalars(select(Upload).order_by(Upload.id.desc())))
+
+
+def drafts_page(session: Session, page: int, per_page: int = 50) -> tuple[list[Draft], int]:
+    """One page of drafts, newest upload first, and how many drafts there are in all."""
+    total = session.scalar(select(func.count()).select_from(Draft)) or 0
+    rows = session.scalars(select(Draft).order_by(Draft.upload_id.desc(), Draft.id)
+                           .offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total
 
 
 def split_text(text: str) -> tuple[dict, str]:

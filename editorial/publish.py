@@ -17,6 +17,9 @@ from casefile.slug import is_slug
 from editorial.drafts import DraftInvalid
 from editorial.drafts import check_text
 from editorial.drafts import split_text
+from editorial.gate import GateRefused
+from editorial.gate import blocking
+from editorial.gate import provenance_problems
 from editorial.models import Draft
 from editorial.models import Revision
 from editorial.records import audit
@@ -34,18 +37,43 @@ def case_path(cases_dir: Path, slug: str) -> Path:
     return Path(cases_dir) / f"{slug}.md"
 
 
+class AlreadyPublished(PublishError):
+    """The same version of the draft was published a moment ago (a double click)."""
+
+
 def publish_draft(session: Session, draft: Draft, cases_dir: Path, user: str,
-                  vocab: Vocabulary) -> Revision:
-    """Write the draft as cases/<id>.md (replacing an earlier version of it); commits."""
+                  vocab: Vocabulary, *, version: int | None = None,
+                  reason: str | None = None) -> Revision:
+    """Write the draft as cases/<id>.md (replacing an earlier version of it); commits.
+
+    :param version: the draft version the publisher saw; a second request for the same
+        version (a double click) publishes nothing and raises AlreadyPublished.
+    :param reason: a publisher's written reason to publish despite provenance problems.
+    :raise GateRefused: figures or quotes the source does not back, and no reason given.
+    """
     errors = check_text(draft.text, vocab)
     if errors:
         raise DraftInvalid(errors)
+    problems = blocking(provenance_problems(draft.text, draft.upload.source_text, vocab))
+    if problems and reason is None:
+        raise GateRefused(problems)
+    seen = draft.version if version is None else version
+    # The claim: one UPDATE moves the version on, so of two equal requests only one passes.
+    claimed = session.execute(update(Draft).where(Draft.id == draft.id, Draft.version == seen)
+                              .values(version=Draft.version + 1, status="published"))
+    if claimed.rowcount != 1:
+        session.rollback()
+        raise AlreadyPublished("这一版已经发布过，或刚被别人修改：请刷新页面后再看")
     slug = str(split_text(draft.text)[0]["id"])
     rev = write_revision(session, case_path(cases_dir, slug), f"case:{slug}", draft.text,
                          "publish", user)
-    draft.status, draft.slug = "published", slug
-    audit(session, user, "publish-draft", f"draft:{draft.id}", f"case:{slug}")
+    if problems:
+        rev.note = f"发布员说明：{reason}\n未通过的核对：" + "；".join(problems.values())
+    draft.slug = slug
+    detail = f"case:{slug}" + (f"；越过核对，理由：{reason}" if problems else "")
+    audit(session, user, "publish-draft", f"draft:{draft.id}", detail)
     session.commit()
+    session.refresh(draft)
     return rev
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask import current_app
@@ -59,14 +61,40 @@ def start_reindex(reason: str, rebuild: bool = False) -> IndexJob:
     return job
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(moment: dt.datetime | None) -> str | None:
+    """A stored UTC time as editors read it: Beijing time, no “T”."""
+    if moment is None:
+        return None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
+ACTIONS = {"login": "登录", "login-failed": "登录失败", "logout": "退出登录", "upload": "上传报告",
+           "edit": "修改草稿", "publish": "发布案例", "publish-draft": "发布草稿",
+           "unpublish": "撤下案例", "revert": "恢复修订", "edit-data": "修改词典"}
+STATES = {"queued": "排队中", "running": "运行中", "done": "完成", "failed": "失败"}
+
+
+def audit_view(entry) -> dict:
+    """An audit entry as editors read it: Chinese action name, Beijing time, client address."""
+    return {"actor": entry.actor, "action": entry.action,
+            "action_label": ACTIONS.get(entry.action, entry.action), "target": entry.target,
+            "detail": entry.detail, "address": entry.address,
+            "at": local_time(entry.created_at)}
+
+
 def job_view(job: IndexJob | None) -> dict | None:
     if job is None:
         return None
     return {"id": job.id, "state": job.state, "reason": job.reason, "message": job.message,
             "generation": job.generation, "requested_by": job.requested_by,
             "stale": is_stale(job),
-            "created_at": job.created_at.isoformat(),
-            "finished_at": job.finished_at.isoformat() if job.finished_at else None}
+            "state_label": STATES.get(job.state, job.state),
+            "created_at": local_time(job.created_at),
+            "finished_at": local_time(job.finished_at)}
 
 
 def init_app(app: Flask) -> None:
