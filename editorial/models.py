@@ -126,4 +126,5 @@ class IndexJob(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # Written every few seconds while running: a job whose heartbeat stopped is run again.
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[str | None] = mapped_column(String(80))  # host:pid:token of its process
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -214,7 +214,7 @@ def test_failed_build_keeps_serving_and_shows_the_error(app, tmp_path):
     assert client.get("/api/search?q=花竹村").status_code == 200
 
 
-def test_a_job_left_running_by_a_stopped_process_is_shown_as_stale(app):
+def test_a_job_left_running_by_a_stopped_process_runs_again_when_seen(app):
     import datetime as dt
 
     from db.models import utcnow
@@ -222,10 +222,13 @@ def test_a_job_left_running_by_a_stopped_process_is_shown_as_stale(app):
 
     with app.extensions["casebase_sessionmaker"]() as s:
         job = request_job(s, "测试", "pub1")
-        job.state, job.created_at = "running", utcnow() - dt.timedelta(hours=2)
+        job.state, job.owner = "running", "another-host:4242:beef"  # silent for two hours
+        job.heartbeat_at = utcnow() - dt.timedelta(hours=2)
         s.commit()
         job_id = job.id
     client = client_as(app, "editor1")
-    assert client.get(f"/admin/jobs/{job_id}", headers=JSON).get_json()["job"]["stale"] is True
     html = client.get(f"/admin/jobs/{job_id}").get_data(as_text=True)
-    assert "进程可能已经重启" in html and 'http-equiv="refresh"' not in html
+    assert "任务已在这里重新开始" in html and 'http-equiv="refresh"' in html
+    assert wait_for_job(app, job_id).state == "done"
+    data = client.get(f"/admin/jobs/{job_id}", headers=JSON).get_json()["job"]
+    assert data["stale"] is False and data["state"] == "done"

@@ -1,5 +1,5 @@
 """Editor safety (issue 21): session versions, upload digests, override notes, client
-addresses in the audit log, job heartbeats and attempts.
+addresses in the audit log, job owners, heartbeats and attempts.
 
 Revision ID: 0003
 Revises: 0002
@@ -30,6 +30,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column('address', sa.String(length=64), nullable=True))
     with op.batch_alter_table('index_jobs') as batch:
         batch.add_column(sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column('owner', sa.String(length=80), nullable=True))
         batch.add_column(sa.Column('attempts', sa.Integer(), server_default='0',
                                    nullable=False))
 
@@ -37,6 +38,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('index_jobs') as batch:
         batch.drop_column('attempts')
+        batch.drop_column('owner')
         batch.drop_column('heartbeat_at')
     with op.batch_alter_table('audit_log') as batch:
         batch.drop_column('address')

@@ -113,10 +113,15 @@ def index():
 
 
 def job(job_id: int):
-    found = get_session().get(IndexJob, job_id)
+    session = get_session()
+    found = session.get(IndexJob, job_id)
     if found is None:
         abort(404)
-    return respond("admin/job.html", {"job": job_view(found)})
+    view = job_view(found)
+    if view["stale"] and job_id in current_app.extensions["casebase_jobs"].recover():
+        session.refresh(found)
+        view = dict(job_view(found), recovered=True)
+    return respond("admin/job.html", {"job": view})
 
 
 def jobs():

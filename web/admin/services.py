@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,12 +13,12 @@ from flask import current_app
 from flask import jsonify
 from flask import render_template
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from analysis import segment
 from analysis.vocabulary import load_vocabulary
-from editorial.jobs import JobRunner
+from editorial.jobs import Runner
 from editorial.jobs import is_stale
-from editorial.jobs import request_job
 from editorial.models import IndexJob
 from indexer.build import build_index
 from web.db import get_session
@@ -25,6 +26,7 @@ from web.errors import wants_json
 from web.services import get_service
 
 DATA_CHECK_SECONDS = 1.0
+log = logging.getLogger(__name__)
 
 
 def respond(template: str, data: dict, status: int = 200):
@@ -56,9 +58,8 @@ def user_name() -> str:
 
 def start_reindex(reason: str, rebuild: bool = False) -> IndexJob:
     """Record a job and run it in the background; the request returns at once."""
-    job = request_job(get_session(), reason, user_name(), rebuild)
-    current_app.extensions["casebase_jobs"].start(job.id)
-    return job
+    return current_app.extensions["casebase_jobs"].submit(get_session(), reason, user_name(),
+                                                          rebuild)
 
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -91,7 +92,7 @@ def job_view(job: IndexJob | None) -> dict | None:
         return None
     return {"id": job.id, "state": job.state, "reason": job.reason, "message": job.message,
             "generation": job.generation, "requested_by": job.requested_by,
-            "stale": is_stale(job),
+            "stale": is_stale(job, stale_seconds=current_app.config["JOB_STALE_SECONDS"]),
             "state_label": STATES.get(job.state, job.state),
             "created_at": local_time(job.created_at),
             "finished_at": local_time(job.finished_at)}
@@ -108,7 +109,16 @@ def init_app(app: Flask) -> None:
         return build_index(Path(app.config["CASES_DIR"]), Path(app.config["INDEX_DIR"]),
                            session, embedder, rebuild=rebuild)
 
-    app.extensions["casebase_jobs"] = JobRunner(app.extensions["casebase_sessionmaker"], build)
+    runner = Runner(app.extensions["casebase_sessionmaker"], build,
+                    heartbeat_seconds=float(app.config["JOB_HEARTBEAT_SECONDS"]),
+                    stale_seconds=float(app.config["JOB_STALE_SECONDS"]),
+                    max_attempts=int(app.config["JOB_MAX_ATTEMPTS"]))
+    app.extensions["casebase_jobs"] = runner
+    if not app.extensions.get("casebase_schema_pending"):
+        try:
+            runner.recover()  # a job a stopped process left behind runs again here
+        except SQLAlchemyError as exc:  # the database is down: the job pages try again
+            log.error("could not look for interrupted reindex jobs: %s", exc)
     last_check = [0.0]
 
     @app.before_request
