@@ -71,7 +71,7 @@ def api_case(slug: str):
 def api_similar(slug: str):
     get_case_or_404(slug)
     limit = request.args.get("limit", "5")
-    if not limit.isdigit() or not 1 <= int(limit) <= 20:
+    if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= 20:
         raise QueryError({"limit": "应为 1 到 20 之间的整数"})
     return jsonify({"id": slug, "similar": similar_data(slug, int(limit))})
 

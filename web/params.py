@@ -35,7 +35,8 @@ def parse_int(value: str | None, name: str, *, low: int = 0, high: int = MAX_ID,
             return default
         raise BadNumber(name, f"缺少参数“{label}”")
     text = value.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > len(str(high)):
+    if (not (text.isascii() and text.isdigit()) or len(text) > 100
+            or len(text.lstrip("0")) > len(str(high))):
         raise BadNumber(name, f"参数“{label}”应为 {low} 到 {high} 之间的整数")
     number = int(text)
     if not low <= number <= high:

@@ -28,6 +28,7 @@ from web.admin.services import vocab
 from web.db import get_session
 from web.errors import error_response
 from web.errors import wants_json
+from web.params import parse_int
 from web.services import get_service
 
 MAX_QUERY = 200
@@ -45,8 +46,7 @@ def direct_total(text: str) -> int:
 
 
 def queries():
-    days = request.args.get("days", "7")
-    days = int(days) if days.isdigit() and 1 <= int(days) <= 90 else 7
+    days = parse_int(request.args.get("days"), "days", low=1, high=90, default=7, label="天数")
     missed = missed_queries(get_session(), direct_total, days)
     return respond("admin/queries.html", {"days": days, "queries": [
         {"query": m.query, "count": m.count, "total": m.total,
