@@ -109,6 +109,17 @@ class AuditEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class DismissedQuery(Base):
+    """A search the library should not answer (不属于本库范围): kept off the missed-query report."""
+
+    __tablename__ = "dismissed_queries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query: Mapped[str] = mapped_column(String(200), unique=True)
+    dismissed_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class IndexJob(Base):
     """A background reindex: queued -> running -> done | failed (with the error)."""
 

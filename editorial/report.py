@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from casefile.case import Case
 from db.models import QueryLog
 from db.models import utcnow
+from editorial.models import DismissedQuery
+from editorial.records import audit
 
 MAX_CANDIDATES = 200
 
@@ -43,12 +45,23 @@ def missed_queries(session: Session, direct_total, days: int = 7,
     fixed drops off the list.
     """
     out = []
+    dismissed = set(session.scalars(select(DismissedQuery.query)))
     for query, count, total in frequent_queries(session, days):
-        if direct_total(query) == 0:
+        if query not in dismissed and direct_total(query) == 0:
             out.append(MissedQuery(query, count, total))
         if len(out) >= limit:
             break
     return out
+
+
+def dismiss_query(session: Session, query: str, user: str) -> None:
+    """Mark a search as outside the library (不属于本库范围); commits."""
+    query = query.strip()[:200]
+    if query and session.scalar(select(DismissedQuery.id).where(DismissedQuery.query == query)
+                                ) is None:
+        session.add(DismissedQuery(query=query, dismissed_by=user))
+        audit(session, user, "dismiss-query", f"query:{query}")
+    session.commit()
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Editor safety (issue 21): session versions, upload digests, override notes, client
-addresses in the audit log, job owners, heartbeats and attempts.
+addresses in the audit log, dismissed queries, job owners, heartbeats and attempts.
 
 Revision ID: 0003
 Revises: 0002
@@ -18,6 +18,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('dismissed_queries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('query', sa.String(length=200), nullable=False),
+    sa.Column('dismissed_by', sa.String(length=60), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('query')
+    )
     with op.batch_alter_table('users') as batch:
         batch.add_column(sa.Column('session_version', sa.Integer(), server_default='1',
                                    nullable=False))
@@ -49,3 +57,4 @@ def downgrade() -> None:
         batch.drop_column('sha256')
     with op.batch_alter_table('users') as batch:
         batch.drop_column('session_version')
+    op.drop_table('dismissed_queries')

@@ -16,6 +16,7 @@ from analysis import segment
 from analysis.segment import analyze
 from analysis.segment import preview_segment
 from editorial import datafiles
+from editorial.report import dismiss_query
 from editorial.report import missed_queries
 from search.engine import run_search
 from search.query import QueryError
@@ -51,6 +52,17 @@ def queries():
     return respond("admin/queries.html", {"days": days, "queries": [
         {"query": m.query, "count": m.count, "total": m.total,
          "edit_url": url_for("admin.query_edit", q=m.query)} for m in missed]})
+
+
+def dismiss():
+    """不属于本库范围: the query leaves the report (the library should not answer it)."""
+    q = request.form.get("q", "").strip()
+    if not q or len(q) > MAX_QUERY:
+        return error_response(400, "请选择要标记的搜索词", {"q": "缺少"})
+    dismiss_query(get_session(), q, user_name())
+    if wants_json():
+        return respond("admin/queries.html", {"dismissed": q})
+    return redirect(url_for("admin.queries"))
 
 
 def words_of(tokens) -> list[str]:
@@ -151,5 +163,6 @@ def _apply(parsed: dict[str, list[str]]) -> list[str]:
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/queries", "queries", queries)
+    bp.add_url_rule("/queries/dismiss", "query_dismiss", dismiss, methods=["POST"])
     bp.add_url_rule("/queries/edit", "query_edit", query_edit)
     bp.add_url_rule("/queries/edit", "query_save", query_save, methods=["POST"])

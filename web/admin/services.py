@@ -75,7 +75,8 @@ def local_time(moment: dt.datetime | None) -> str | None:
 
 ACTIONS = {"login": "登录", "login-failed": "登录失败", "logout": "退出登录", "upload": "上传报告",
            "edit": "修改草稿", "publish": "发布案例", "publish-draft": "发布草稿",
-           "unpublish": "撤下案例", "revert": "恢复修订", "edit-data": "修改词典"}
+           "unpublish": "撤下案例", "revert": "恢复修订", "edit-data": "修改词典",
+           "dismiss-query": "标为不属于本库范围", "baseline": "保存原始版本"}
 STATES = {"queued": "排队中", "running": "运行中", "done": "完成", "failed": "失败"}
 
 
