@@ -4,6 +4,7 @@ anyone's work (optimistic concurrency on `version`), and mark their evidence in 
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import frontmatter
@@ -17,9 +18,13 @@ from analysis.vocabulary import Vocabulary
 from casefile.parse import CaseFormatError
 from casefile.parse import parse_case_text
 from db.models import utcnow
+from editorial.models import AuditEntry
 from editorial.models import Draft
 from editorial.models import Upload
 from editorial.records import audit
+from editorial.slugs import readable_slug
+
+ID_LINE_RE = re.compile(r"^id: .*$", re.MULTILINE)
 
 
 class EditConflict(Exception):
@@ -53,19 +58,39 @@ def find_upload(session: Session, sha256: str) -> Upload | None:
 
 
 def store_import(session: Session, result, filename: str, user: str,
-                 sha256: str | None = None) -> Upload:
-    """Keep an importer result (its source text and every draft); commits."""
+                 sha256: str | None = None, taken: set[str] | None = None) -> Upload:
+    """Keep an importer result (its source text and every draft); commits.
+
+    :param taken: ids already in use (published cases); given, each draft gets a readable id
+        from its place and model (changhu-company) instead of the importer's code.
+    """
     upload = Upload(filename=filename[:255], source_name=(result.source_name or filename)[:300],
                     source_text=result.source_text, warnings=list(result.warnings),
                     uploaded_by=user, sha256=sha256)
-    upload.drafts = [Draft(slug=d.slug, title=d.title[:200], text=d.markdown(), updated_by=user)
-                     for d in result.drafts]
+    if taken is not None:
+        taken = taken | set(session.scalars(select(Draft.slug)))
+    drafts = []
+    for d in result.drafts:
+        slug, text = d.slug, d.markdown()
+        readable = readable_slug(split_text(text)[0], taken) if taken is not None else None
+        if readable:
+            slug, text = readable, ID_LINE_RE.sub(f"id: {readable}", text, count=1)
+            taken.add(readable)
+        drafts.append(Draft(slug=slug, title=d.title[:200], text=text, updated_by=user))
+    upload.drafts = drafts
     session.add(upload)
     session.flush()
     audit(session, user, "upload", f"upload:{upload.id}",
           f"{filename}：{len(upload.drafts)} 篇草稿")
     session.commit()
     return upload
+
+
+def published_before(session: Session, draft_id: int) -> bool:
+    """Whether this draft was ever published: its id is then a public URL and stays."""
+    return session.scalar(select(AuditEntry.id).where(
+        AuditEntry.action == "publish-draft", AuditEntry.target == f"draft:{draft_id}")
+        .limit(1)) is not None
 
 
 def uploads(session: Session) -> list[Upload]:
@@ -111,9 +136,13 @@ def save_draft(session: Session, draft_id: int, text: str, version: int, user: s
     :raise EditConflict: when the stored version moved on (nothing is overwritten).
     """
     errors = check_text(text, vocab)
+    meta, _ = split_text(text)
+    current = session.get(Draft, draft_id)
+    if (current is not None and str(meta.get("id", "")) != current.slug
+            and published_before(session, draft_id)):
+        errors["id"] = f"这篇已经发布过，编号 {current.slug} 已是公开网址，不能再改"
     if errors:
         raise DraftInvalid(errors)
-    meta, _ = split_text(text)
     done = session.execute(
         update(Draft).where(Draft.id == draft_id, Draft.version == version)
         .values(text=text, title=str(meta.get("title", ""))[:200], slug=str(meta.get("id", "")),

@@ -33,7 +33,6 @@ from web.admin.services import audit_view
 from web.admin.services import job_view
 from web.admin.services import respond
 from web.db import get_session
-from web.errors import error_response
 from web.errors import wants_json
 from web.params import parse_int
 
@@ -70,7 +69,7 @@ def safe_next(target: str) -> str:
 
 def too_large(_exc):
     mb = current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)
-    return error_response(413, f"文件太大：上传上限为 {mb} MB，请拆分后再传")
+    return services.refuse(413, f"文件太大：上传上限为 {mb} MB，请拆分后再传")
 
 
 def login():

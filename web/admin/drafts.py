@@ -20,6 +20,7 @@ from editorial.drafts import drafts_page
 from editorial.drafts import file_sha256
 from editorial.drafts import find_upload
 from editorial.drafts import join_text
+from editorial.drafts import published_before
 from editorial.drafts import save_draft
 from editorial.drafts import split_text
 from editorial.drafts import store_import
@@ -42,12 +43,12 @@ from web.admin import review
 from web.admin.auth import publisher_required
 from web.admin.services import cases_dir
 from web.admin.services import local_time
+from web.admin.services import refuse
 from web.admin.services import respond
 from web.admin.services import start_reindex
 from web.admin.services import user_name
 from web.admin.services import vocab
 from web.db import get_session
-from web.errors import error_response
 from web.errors import wants_json
 from web.params import parse_int
 from web.services import get_service
@@ -89,7 +90,7 @@ def upload():
     """Import one report into drafts; a refused file stores nothing."""
     file = request.files.get("report")
     if file is None or not file.filename:
-        return error_response(400, "请选择要上传的报告文件", {"report": "未选择文件"})
+        return refuse(400, "请选择要上传的报告文件", {"report": "未选择文件"})
     name = file.filename.replace("\\", "/").rsplit("/", 1)[-1][:200]
     from importer import ImportFailed  # late: the importer pulls in document libraries
     from importer import import_file
@@ -105,19 +106,20 @@ def upload():
         result = import_file(Path(tmp), vocab(), original_name=name,
                              max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
     except ImportFailed as exc:
-        return error_response(400, exc.message, {"report": exc.message})  # names the file
+        return refuse(400, exc.message, {"report": exc.message})  # names the file
     finally:
         Path(tmp).unlink(missing_ok=True)
     if not result.drafts:
-        return error_response(400, f"“{name}”中没有识别出村或乡镇的案例，未保存任何内容",
-                              {"report": "没有识别出案例"})
+        return refuse(400, f"“{name}”中没有识别出村或乡镇的案例，未保存任何内容",
+                      {"report": "没有识别出案例"})
     cap = int(current_app.config["UPLOAD_MAX_DRAFTS"])
     if len(result.drafts) > cap:
         message = (f"“{name}”拆出了 {len(result.drafts)} 篇草稿，超过每次上传 {cap} 篇的上限，"
                    "未保存任何内容：请把报告拆成几份再传")
-        return error_response(400, message, {"report": message})
+        return refuse(400, message, {"report": message})
     # The name is only shown (escaped), never used as a path: keep it as the editor knows it.
-    stored = store_import(get_session(), result, name, user_name(), sha256=digest)
+    stored = store_import(get_session(), result, name, user_name(), sha256=digest,
+                          taken=set(get_service().generation().catalog))
     if wants_json():
         return respond("admin/index.html", {"upload": upload_view(stored)}, 201)
     return redirect(url_for("admin.index") + f"#upload-{stored.id}")
@@ -129,7 +131,8 @@ def seen_before(earlier):
     message = (f"这个文件已于 {when} 上传过（{earlier.filename}，{earlier.uploaded_by}），"
                f"生成了 {len(earlier.drafts)} 篇草稿，未再次导入")
     link = url_for("admin.index") + f"#upload-{earlier.id}"
-    return error_response(409, message, {"report": message, "upload_url": link})
+    return refuse(409, message, {"report": message, "upload_url": link},
+                  more=("查看那次上传的草稿", link))
 
 
 def get_draft_or_404(draft_id: int) -> Draft:
@@ -150,6 +153,7 @@ def draft_data(found: Draft, meta: dict, body: str, errors: dict, conflict=None)
     problems = provenance_problems(join_text(meta, body), found.upload.source_text, vocab())
     return {
         "provenance": problems, "gate": blocking(problems),
+        "id_locked": published_before(get_session(), found.id),
         "draft": {"id": found.id, "slug": found.slug, "title": found.title,
                   "status": found.status, "version": found.version,
                   "updated_by": found.updated_by, "upload_id": found.upload_id},
@@ -189,6 +193,7 @@ def save(draft_id: int):
 def publish(draft_id: int):
     """Publish through the gate: provenance, the duplicate question, one publish per version."""
     found = get_draft_or_404(draft_id)
+    back = {"back": ("返回草稿", url_for("admin.draft", draft_id=draft_id))}
     version = parse_int(request.form.get("version"), "version", low=1, default=found.version,
                         label="版本号")
     reason = override_reason(request.form.get("reason"))
@@ -197,40 +202,42 @@ def publish(draft_id: int):
         rev = publish_draft(get_session(), found, cases_dir(), user_name(), vocab(),
                             version=version, reason=reason)
     except DraftInvalid as exc:
-        return error_response(400, "草稿还有问题，不能发布", exc.errors)
+        return refuse(400, "草稿还有问题，不能发布", exc.errors, **back)
     except GateRefused as exc:
-        return error_response(400, "数字或原句与来源原文不符，不能发布。请改正；如确认无误，"
-                              "请在“越过核对的理由”里写明原因后再发布", exc.problems)
+        return refuse(400, "数字或原句与来源原文不符，不能发布。请改正；如确认无误，"
+                      "请在“越过核对的理由”里写明原因后再发布", exc.problems, **back)
     except AlreadyPublished as exc:
-        return error_response(409, str(exc))
+        return refuse(409, str(exc), **back)
     except DuplicateQuestion as exc:
-        return error_response(409, str(exc), {"duplicates": exc.duplicates})
+        return refuse(409, str(exc), {"duplicates": exc.duplicates}, **back)
     except PublishError as exc:
-        return error_response(400, str(exc))
+        return refuse(400, str(exc), **back)
     return after_write(rev, f"{choice}发布 {found.slug}")
 
 
 @publisher_required
 def unpublish_case(slug: str):
+    back = {"back": ("返回修订历史", url_for("admin.history", slug=slug))}
     if not confirmed():
-        return error_response(400, "撤下前请勾选“确认撤下”：撤下后公众将看不到这个案例"
-                              "（可在修订历史里恢复）", {"confirm": "未确认"})
+        return refuse(400, "撤下前请勾选“确认撤下”：撤下后公众将看不到这个案例"
+                      "（可在修订历史里恢复）", {"confirm": "未确认"}, **back)
     try:
         rev = unpublish(get_session(), slug, cases_dir(), user_name())
     except PublishError as exc:
-        return error_response(400, str(exc))
+        return refuse(400, str(exc), **back)
     return after_write(rev, f"撤下 {slug}")
 
 
 @publisher_required
 def revert_revision(revision_id: int):
+    back = {"back": ("返回已发布案例", url_for("admin.cases"))}
     if not confirmed():
-        return error_response(400, "恢复前请勾选“确认恢复”：案例将换成这个版本的内容",
-                              {"confirm": "未确认"})
+        return refuse(400, "恢复前请勾选“确认恢复”：案例将换成这个版本的内容",
+                      {"confirm": "未确认"}, **back)
     try:
         rev = revert(get_session(), revision_id, cases_dir(), user_name(), vocab())
     except PublishError as exc:
-        return error_response(400, str(exc))
+        return refuse(400, str(exc), **back)
     return after_write(rev, f"恢复 {rev.target}（修订 #{revision_id}）")
 
 

@@ -12,6 +12,7 @@ from flask import Flask
 from flask import current_app
 from flask import jsonify
 from flask import render_template
+from flask import url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,6 +23,7 @@ from editorial.jobs import is_stale
 from editorial.models import IndexJob
 from indexer.build import build_index
 from web.db import get_session
+from web.errors import error_body
 from web.errors import wants_json
 from web.services import get_service
 
@@ -35,6 +37,18 @@ def respond(template: str, data: dict, status: int = 200):
         return jsonify({"ok": True, **{k: v for k, v in data.items()
                                        if not k.startswith("_")}}), status
     return render_template(template, **data), status
+
+
+def refuse(status: int, message: str, errors: dict | None = None, *, back: tuple | None = None,
+           more: tuple | None = None):
+    """One sentence and a way back (the upload form unless `back` says otherwise); programs
+    get the usual error body. `back` and `more` are (label, url)."""
+    if wants_json():
+        return jsonify(error_body(status, message, errors)), status
+    back = back or ("返回上传页面", url_for("admin.index") + "#upload-form")
+    links = {"back": {"label": back[0], "url": back[1]},
+             "more": {"label": more[0], "url": more[1]} if more else None}
+    return render_template("admin/error.html", message=message, **links), status
 
 
 def cases_dir() -> Path:
