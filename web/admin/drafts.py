@@ -17,6 +17,7 @@ from editorial.drafts import DraftInvalid
 from editorial.drafts import EditConflict
 from editorial.drafts import check_text
 from editorial.drafts import drafts_page
+from editorial.drafts import evidence_sentences
 from editorial.drafts import file_sha256
 from editorial.drafts import find_upload
 from editorial.drafts import join_text
@@ -66,9 +67,14 @@ def upload_view(upload, with_drafts: bool = True) -> dict:
 
 
 def draft_item(d: Draft) -> dict:
+    """A draft in a list; its link opens the review at the first evidence sentence."""
+    meta = split_text(d.text)[0]
+    found = next((n for n, sentence in enumerate(evidence_sentences(meta))
+                  if sentence in d.upload.source_text), None)
+    anchor = f"#ev-{found}" if found is not None else ""
     return {"id": d.id, "slug": d.slug, "title": d.title, "status": d.status,
-            "version": d.version, "url": url_for("admin.draft", draft_id=d.id),
-            "duplicates": review.duplicates(d, split_text(d.text)[0], by_text=False)}
+            "version": d.version, "url": url_for("admin.draft", draft_id=d.id) + anchor,
+            "duplicates": review.duplicates(d, meta, by_text=False)}
 
 
 PER_PAGE = 50
@@ -158,6 +164,7 @@ def draft_data(found: Draft, meta: dict, body: str, errors: dict, conflict=None)
                   "status": found.status, "version": found.version,
                   "updated_by": found.updated_by, "upload_id": found.upload_id},
         "fields": form_fields(meta, body), "figures": figure_rows(meta),
+        "metrics": vocab().metrics,
         "errors": errors, "conflict": conflict,
         **review.review_data(found, meta, body),
     }
