@@ -39,7 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     # proxy and params first: the client address and the `<int:>` converter apply to every rule
-    for part in (proxy, params, db, services, errors, core, health, security, recommend,
+    for part in (proxy, params, services, db, errors, core, health, security, recommend,
                  trainer, api_v1, widget, admin):
         part.init_app(app)
     return app

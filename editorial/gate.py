@@ -6,6 +6,7 @@ publisher writes why the case is right anyway (kept in the revision and the audi
 
 from __future__ import annotations
 
+from analysis.analyzer import Analyzer
 from analysis.vocabulary import Vocabulary
 from casefile.parse import CaseFormatError
 from casefile.parse import parse_case_text
@@ -22,7 +23,8 @@ class GateRefused(Exception):
         super().__init__("数字或原句与来源原文不符，不能发布：" + "；".join(problems.values()))
 
 
-def provenance_problems(text: str, source_text: str | None, vocab: Vocabulary) -> dict[str, str]:
+def provenance_problems(text: str, source_text: str | None, vocab: Vocabulary,
+                        analyzer: Analyzer) -> dict[str, str]:
     """{field: Chinese reason} for every figure that contradicts its quote (value, unit,
     qualifier, year) and every quote missing from the source; empty when all is backed.
     A draft that does not parse yet has no provenance to check (the case check reports it)."""
@@ -31,7 +33,7 @@ def provenance_problems(text: str, source_text: str | None, vocab: Vocabulary) -
     except CaseFormatError:
         return {}
     found: dict[str, str] = {}
-    for p in check_provenance(case, source_text):
+    for p in check_provenance(case, source_text, analyzer=analyzer):
         found[p.field] = f"{found[p.field]}；{p.reason}" if p.field in found else p.reason
     return found
 

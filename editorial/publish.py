@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from analysis.analyzer import Analyzer
 from analysis.vocabulary import Vocabulary
 from casefile.slug import SLUG_RULE
 from casefile.slug import is_slug
@@ -42,7 +43,7 @@ class AlreadyPublished(PublishError):
 
 
 def publish_draft(session: Session, draft: Draft, cases_dir: Path, user: str,
-                  vocab: Vocabulary, *, version: int | None = None,
+                  vocab: Vocabulary, *, analyzer: Analyzer, version: int | None = None,
                   reason: str | None = None) -> Revision:
     """Write the draft as cases/<id>.md (replacing an earlier version of it); commits.
 
@@ -54,7 +55,8 @@ def publish_draft(session: Session, draft: Draft, cases_dir: Path, user: str,
     errors = check_text(draft.text, vocab)
     if errors:
         raise DraftInvalid(errors)
-    problems = blocking(provenance_problems(draft.text, draft.upload.source_text, vocab))
+    problems = blocking(provenance_problems(draft.text, draft.upload.source_text, vocab,
+                                            analyzer))
     if problems and reason is None:
         raise GateRefused(problems)
     seen = draft.version if version is None else version

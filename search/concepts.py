@@ -17,7 +17,6 @@ from dataclasses import field
 
 from analysis.concepts import ConceptMatch
 from analysis.concepts import Lexicon
-from analysis.concepts import default_lexicon
 from analysis.concepts import tag_text
 
 SATURATION = 2.0  # a case strength of 2 gives half of the phrase's weight, 6 three quarters
@@ -101,7 +100,7 @@ def place_pattern(gen) -> re.Pattern:
 
 def read_query(text: str, gen, lexicon: Lexicon | None = None) -> QueryConcepts:
     """The concepts a query speaks of, weighted by how rare they are in this library."""
-    matches = tag_text(text, lexicon or default_lexicon())
+    matches = tag_text(text, lexicon or gen.analyzer.lexicon)
     idf = concept_stats(gen)
     weights = {m.concept: idf[m.concept] for m in matches if m.concept in idf}
     needs = any(m.need for m in matches)

@@ -59,7 +59,7 @@ def rank_cases(service: SearchService, gen: Generation, query: SearchQuery,
     if query.is_empty:
         order = sorted(gen.catalog.values(), key=lambda c: (KIND_ORDER.get(c.kind, 9), c.slug))
         return [Hit(c.slug) for c in order], [], []
-    plan = plan_query(query.terms_text, query.phrases)
+    plan = plan_query(gen.analyzer, query.terms_text, query.phrases)
     if not plan.groups and not plan.phrases:
         return [], [], ["搜索内容里没有可检索的词（只有标点、表情或“的、怎么”这类虚词）"]
     notices = []
@@ -112,12 +112,12 @@ def hit_view(gen: Generation, hit: Hit, case: Case, browsing: bool = False) -> d
     fallback = None
     if hit.chunk is not None:
         fallback = (gen.chunk_sections[hit.chunk], gen.chunk_texts[hit.chunk])
-    snippet = best_snippet(case, hit.matched, fallback)
+    snippet = best_snippet(gen.analyzer, case, hit.matched, fallback)
     before, after = case.income_before_after()
     return {
         "id": case.slug,
         "title": case.title,
-        "title_html": highlight(case.title, hit.matched),
+        "title_html": highlight(gen.analyzer, case.title, hit.matched),
         "kind": case.kind,
         "kind_label": KIND_LABELS.get(case.kind, case.kind),
         "region": case.region.label(),

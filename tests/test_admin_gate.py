@@ -9,6 +9,7 @@ from admin_support import login
 from admin_support import wait_for_job
 from sqlalchemy import select
 from test_admin_publish import form_of
+from worlds import services_of
 
 from editorial.drafts import store_import
 from editorial.models import AuditEntry
@@ -40,7 +41,7 @@ summary: 长湖村联合成立农业开发公司，吸纳农户就业。
 @pytest.fixture
 def app(tmp_path):
     app = admin_world(tmp_path)
-    with app.extensions["casebase_sessionmaker"]() as session:
+    with services_of(app).sessionmaker() as session:
         store_import(session, import_result(CASE, SOURCE, "changhu-niu"), "report.md", "pub1")
     return app
 
@@ -81,7 +82,7 @@ def test_a_figure_changed_against_its_quote_is_refused_then_published_with_a_rea
     assert resp.status_code == 202
     assert wait_for_job(app, resp.get_json()["job"]["id"]).state == "done"
     assert "value: 35" in (tmp_path / "cases" / "changhu-niu.md").read_text(encoding="utf-8")
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         rev = s.scalar(select(Revision).where(Revision.target == "case:changhu-niu"))
         assert reason in rev.note
         entry = s.scalar(select(AuditEntry).where(AuditEntry.action == "publish-draft"))
@@ -107,7 +108,7 @@ def test_a_double_click_publishes_once(app):
     assert first.status_code == 202 and second.status_code == 409
     assert "已经发布过" in second.get_json()["error"]
     wait_for_job(app, first.get_json()["job"]["id"])
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         assert len(list(s.scalars(select(Revision)))) == 1
         assert len(list(s.scalars(select(IndexJob)))) == 1
 
@@ -120,7 +121,7 @@ def test_a_republished_draft_after_its_case_is_live_updates_it_in_place(app, tmp
     resp = client.post("/admin/drafts/1/publish", data={"csrf_token": token}, headers=JSON)
     assert wait_for_job(app, resp.get_json()["job"]["id"]).state == "done"
     again = CASE.replace("长湖村：成立农业开发公司", "长湖村：农业开发公司又一年")
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         store_import(s, import_result(again, SOURCE, "changhu-niu-2"), "report2.md", "pub1")
         second = s.scalar(select(Draft.id).where(Draft.slug == "changhu-niu-2"))
     listed = client.get("/admin/", headers=JSON).get_json()["uploads"][0]["drafts"][0]
@@ -136,7 +137,7 @@ def test_a_republished_draft_after_its_case_is_live_updates_it_in_place(app, tmp
     assert wait_for_job(app, resp.get_json()["job"]["id"]).state == "done"
     assert not (tmp_path / "cases" / "changhu-niu-2.md").exists()
     assert "又一年" in client.get("/cases/changhu-niu").get_data(as_text=True)
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         revs = list(s.scalars(select(Revision.action).where(Revision.target
                                                             == "case:changhu-niu")))
         assert revs == ["publish", "publish"]

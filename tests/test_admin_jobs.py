@@ -15,7 +15,6 @@ import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
 from admin_support import PASSWORD
 from admin_support import admin_world
 from admin_support import import_result
@@ -23,8 +22,8 @@ from admin_support import wait_for_job
 from sqlalchemy import select
 from test_admin_gate import CASE
 from test_admin_gate import SOURCE
+from worlds import services_of
 
-from analysis import segment
 from editorial.drafts import store_import
 from editorial.jobs import Runner
 from editorial.jobs import request_job
@@ -34,12 +33,6 @@ from evaluation.loadtest import worker_pids
 from indexer.store import build_lock
 
 WORD = "茶叶专业合作社"  # in huazhu-tea's text; jieba splits it until the dictionary has it
-
-
-@pytest.fixture(autouse=True)
-def shipped_data_files():
-    yield
-    segment.set_data_dir(None)  # later tests read the shipped files again
 
 
 def dead_owner() -> str:
@@ -53,7 +46,7 @@ def dead_owner() -> str:
 
 def test_edits_in_a_row_make_one_rebuild(tmp_path):
     app = admin_world(tmp_path)
-    runner, sessions = app.extensions["casebase_jobs"], app.extensions["casebase_sessionmaker"]
+    runner, sessions = services_of(app).jobs, services_of(app).sessionmaker
     calls = []
 
     def build(session, rebuild):
@@ -79,12 +72,12 @@ def test_edits_in_a_row_make_one_rebuild(tmp_path):
 
 def test_a_job_whose_process_is_gone_runs_again_at_start_up(tmp_path):
     app = admin_world(tmp_path)
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         job = request_job(s, "发布 changhu-niu", "pub1")
         job.state, job.owner = "running", dead_owner()  # heartbeat fresh: only the pid tells
         s.commit()
         job_id = job.id
-    runner = Runner(app.extensions["casebase_sessionmaker"], app.extensions["casebase_jobs"].build)
+    runner = Runner(services_of(app).sessionmaker, services_of(app).jobs.build)
     assert runner.recover() == [job_id]
     assert wait_for_job(app, job_id).state == "done"
     assert runner.recover() == []
@@ -97,7 +90,7 @@ def test_a_silent_job_is_recovered_when_its_page_is_seen_and_given_up_after_thre
     from db.models import utcnow
 
     app = admin_world(tmp_path)
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         old = utcnow() - dt.timedelta(hours=2)
         alive = request_job(s, "测试", "pub1")
         alive.state, alive.owner, alive.heartbeat_at = "running", "other-host:1:ab", old
@@ -153,9 +146,17 @@ def keyword_total(base: str, words: str) -> int:
         return json.loads(resp.read())["total"]
 
 
+def case_found(base: str, slug: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/api/cases/{slug}", timeout=60) as resp:
+            return resp.status == 200
+    except urllib.error.HTTPError:
+        return False
+
+
 def test_kill_9_mid_job_then_restart_finishes_the_publish_and_the_rebuild(tmp_path):
     app = admin_world(tmp_path)
-    sessions = app.extensions["casebase_sessionmaker"]
+    sessions = services_of(app).sessionmaker
     with sessions() as s:
         store_import(s, import_result(CASE, SOURCE, "changhu-niu"), "report.md", "pub1")
     env = {f"CASEBASE_{k}": str(app.config[k]) for k in (
@@ -199,11 +200,10 @@ def test_kill_9_mid_job_then_restart_finishes_the_publish_and_the_rebuild(tmp_pa
         for job_id in (publish_job, edit_job):
             job = wait_for_job(app, job_id, limit=300)
             assert job.state == "done", job.message
-        with urllib.request.urlopen(f"{base}/api/cases/changhu-niu", timeout=60) as resp:
-            assert resp.status == 200
         deadline = time.monotonic() + 60  # the worker switches to the new generation
-        while keyword_total(base, WORD) == 0 and time.monotonic() < deadline:
+        while not case_found(base, "changhu-niu") and time.monotonic() < deadline:
             time.sleep(0.2)
+        assert case_found(base, "changhu-niu")  # the publish that was killed mid-way
         assert keyword_total(base, WORD) >= 1  # the new word is found: the rebuild ran
     with sessions() as s:
         # the publish job ran twice (killed, then again); the edit's had not started yet

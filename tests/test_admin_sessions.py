@@ -8,6 +8,7 @@ from admin_support import admin_world
 from admin_support import csrf_token
 from admin_support import login
 from sqlalchemy import select
+from worlds import services_of
 
 from editorial.models import AuditEntry
 from editorial.users import add_user
@@ -43,7 +44,7 @@ def test_a_copied_cookie_stops_working_after_a_password_change(app):
     client = app.test_client()
     login(client, "editor1")
     copied = client.get_cookie("session").value
-    with app.extensions["casebase_sessionmaker"]() as session:
+    with services_of(app).sessionmaker() as session:
         add_user(session, "editor1", "editor", "a-new-password-7")  # `casebase user add`
     assert replay(app, copied).status_code == 401
     assert client.get("/admin/", headers=JSON).status_code == 401
@@ -84,7 +85,7 @@ def test_one_client_behind_the_proxy_cannot_lock_out_the_others(app):
     editor = behind_proxy(app, "198.51.100.7")
     assert login(editor, "pub1").status_code == 302  # the same account, another client
     assert login(behind_proxy(app, "198.51.100.8"), "editor1").status_code == 302
-    with app.extensions["casebase_sessionmaker"]() as session:
+    with services_of(app).sessionmaker() as session:
         entries = list(session.scalars(select(AuditEntry).where(AuditEntry.action == "login")))
         assert {e.address for e in entries} == {"198.51.100.7", "198.51.100.8"}
         failed = session.scalars(select(AuditEntry).where(AuditEntry.action == "login-failed"))
@@ -101,7 +102,7 @@ def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(tmp_path):
     app = admin_world(tmp_path, RATELIMIT_LOGIN="3 per minute")  # TRUSTED_PROXIES 0
     forger = behind_proxy(app, "198.51.100.99")
     assert login(forger, "editor1").status_code == 302
-    with app.extensions["casebase_sessionmaker"]() as session:
+    with services_of(app).sessionmaker() as session:
         entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "login"))
         assert entry.address == "127.0.0.1"
 

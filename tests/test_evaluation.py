@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from worlds import services_of
 
 from cli import main
 from evaluation.metrics import Bm25Baseline
@@ -134,7 +135,7 @@ def _by_mode(service):
 
 def test_cases_suite_holds_its_level_with_the_fake_embedder(shipped_app):
     """The fake embedder is much weaker than keywords: fusion must still not lose to them."""
-    ndcg = _by_mode(shipped_app.extensions["casesearch"])
+    ndcg = _by_mode(services_of(shipped_app).search)
     for mode, floor in CASES_FLOOR_FAKE.items():
         assert ndcg[mode] >= floor, (mode, ndcg)
     assert ndcg["hybrid"] >= max(ndcg["keyword"], ndcg["vector"])
@@ -142,7 +143,7 @@ def test_cases_suite_holds_its_level_with_the_fake_embedder(shipped_app):
 
 @pytest.mark.model
 def test_cases_suite_holds_its_level_with_the_real_model(model_app):
-    ndcg = _by_mode(model_app.extensions["casesearch"])
+    ndcg = _by_mode(services_of(model_app).search)
     for mode, floor in CASES_FLOOR_MODEL.items():
         assert ndcg[mode] >= floor, (mode, ndcg)
     assert ndcg["hybrid"] >= max(ndcg["keyword"], ndcg["vector"])

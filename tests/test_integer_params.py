@@ -10,6 +10,7 @@ from admin_support import import_result
 from admin_support import login
 from test_admin_gate import CASE
 from test_admin_gate import SOURCE
+from worlds import services_of
 
 from editorial.drafts import store_import
 from web.params import BadNumber
@@ -26,7 +27,7 @@ SLUG = "huazhu-tea"
 def world(tmp_path_factory):
     app = admin_world(tmp_path_factory.mktemp("ints"), RATELIMIT_API="100000 per minute",
                       RATELIMIT_LOGIN="100000 per minute")
-    with app.extensions["casebase_sessionmaker"]() as session:
+    with services_of(app).sessionmaker() as session:
         store_import(session, import_result(CASE, SOURCE, "changhu-niu"), "report.md", "pub1")
     client = app.test_client()
     login(client, "pub1")

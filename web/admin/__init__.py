@@ -35,6 +35,7 @@ from web.admin.services import respond
 from web.db import get_session
 from web.errors import wants_json
 from web.params import parse_int
+from web.services import get_services
 
 PUBLIC_ENDPOINTS = {"admin.login"}
 
@@ -117,7 +118,7 @@ def job(job_id: int):
     if found is None:
         abort(404)
     view = job_view(found)
-    if view["stale"] and job_id in current_app.extensions["casebase_jobs"].recover():
+    if view["stale"] and job_id in get_services().jobs.recover():
         session.refresh(found)
         view = dict(job_view(found), recovered=True)
     return respond("admin/job.html", {"job": view})

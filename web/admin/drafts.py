@@ -40,8 +40,9 @@ from editorial.publish import publish_draft
 from editorial.publish import revert
 from editorial.publish import unpublish
 from editorial.records import history
-from web.admin import review
 from web.admin.auth import publisher_required
+from web.admin.review import duplicates
+from web.admin.review import review_data
 from web.admin.services import cases_dir
 from web.admin.services import local_time
 from web.admin.services import refuse
@@ -53,6 +54,7 @@ from web.db import get_session
 from web.errors import wants_json
 from web.params import parse_int
 from web.services import get_service
+from web.services import get_services
 
 
 def upload_view(upload, with_drafts: bool = True) -> dict:
@@ -74,7 +76,7 @@ def draft_item(d: Draft) -> dict:
     anchor = f"#ev-{found}" if found is not None else ""
     return {"id": d.id, "slug": d.slug, "title": d.title, "status": d.status,
             "version": d.version, "url": url_for("admin.draft", draft_id=d.id) + anchor,
-            "duplicates": review.duplicates(d, meta, by_text=False)}
+            "duplicates": duplicates(d, meta, by_text=False)}
 
 
 PER_PAGE = 50
@@ -109,7 +111,8 @@ def upload():
         earlier = find_upload(get_session(), digest)
         if earlier is not None:
             return seen_before(earlier)
-        result = import_file(Path(tmp), vocab(), original_name=name,
+        result = import_file(Path(tmp), vocab(), analyzer=get_services().analyzer,
+                             original_name=name,
                              max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
     except ImportFailed as exc:
         return refuse(400, exc.message, {"report": exc.message})  # names the file
@@ -156,7 +159,8 @@ def draft(draft_id: int):
 
 
 def draft_data(found: Draft, meta: dict, body: str, errors: dict, conflict=None) -> dict:
-    problems = provenance_problems(join_text(meta, body), found.upload.source_text, vocab())
+    problems = provenance_problems(join_text(meta, body), found.upload.source_text, vocab(),
+                                   get_services().analyzer)
     return {
         "provenance": problems, "gate": blocking(problems),
         "id_locked": published_before(get_session(), found.id),
@@ -166,7 +170,7 @@ def draft_data(found: Draft, meta: dict, body: str, errors: dict, conflict=None)
         "fields": form_fields(meta, body), "figures": figure_rows(meta),
         "metrics": vocab().metrics,
         "errors": errors, "conflict": conflict,
-        **review.review_data(found, meta, body),
+        **review_data(found, meta, body),
     }
 
 
@@ -207,7 +211,7 @@ def publish(draft_id: int):
     try:
         choice = duplicate_choice(found, request.form.get("mode", ""))
         rev = publish_draft(get_session(), found, cases_dir(), user_name(), vocab(),
-                            version=version, reason=reason)
+                            analyzer=get_services().analyzer, version=version, reason=reason)
     except DraftInvalid as exc:
         return refuse(400, "草稿还有问题，不能发布", exc.errors, **back)
     except GateRefused as exc:
@@ -266,7 +270,7 @@ def duplicate_choice(found: Draft, mode: str) -> str:
     """
     meta, body = split_text(found.text)
     own = found.slug if found.status == "published" else None
-    dups = [d for d in review.duplicates(found, meta) if d["id"] != own]
+    dups = [d for d in duplicates(found, meta) if d["id"] != own]
     if not dups:
         return ""
     if mode.startswith("update:") and mode[7:] in {d["id"] for d in dups}:

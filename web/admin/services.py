@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,18 +15,14 @@ from flask import url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from analysis import segment
 from analysis.vocabulary import load_vocabulary
-from editorial.jobs import Runner
 from editorial.jobs import is_stale
 from editorial.models import IndexJob
-from indexer.build import build_index
 from web.db import get_session
 from web.errors import error_body
 from web.errors import wants_json
-from web.services import get_service
+from web.services import get_services
 
-DATA_CHECK_SECONDS = 1.0
 log = logging.getLogger(__name__)
 
 
@@ -72,8 +67,7 @@ def user_name() -> str:
 
 def start_reindex(reason: str, rebuild: bool = False) -> IndexJob:
     """Record a job and run it in the background; the request returns at once."""
-    return current_app.extensions["casebase_jobs"].submit(get_session(), reason, user_name(),
-                                                          rebuild)
+    return get_services().jobs.submit(get_session(), reason, user_name(), rebuild)
 
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -114,32 +108,10 @@ def job_view(job: IndexJob | None) -> dict | None:
 
 
 def init_app(app: Flask) -> None:
-    """The job runner builds with this app's folders and embedder; editable data files."""
-    folder = app.config.get("EDITABLE_DATA_DIR")
-    segment.set_data_dir(Path(folder) if folder else None)
-
-    def build(session, rebuild: bool):
-        with app.app_context():
-            embedder = get_service().embedder
-        return build_index(Path(app.config["CASES_DIR"]), Path(app.config["INDEX_DIR"]),
-                           session, embedder, rebuild=rebuild)
-
-    runner = Runner(app.extensions["casebase_sessionmaker"], build,
-                    heartbeat_seconds=float(app.config["JOB_HEARTBEAT_SECONDS"]),
-                    stale_seconds=float(app.config["JOB_STALE_SECONDS"]),
-                    max_attempts=int(app.config["JOB_MAX_ATTEMPTS"]))
-    app.extensions["casebase_jobs"] = runner
-    if not app.extensions.get("casebase_schema_pending"):
-        try:
-            runner.recover()  # a job a stopped process left behind runs again here
-        except SQLAlchemyError as exc:  # the database is down: the job pages try again
-            log.error("could not look for interrupted reindex jobs: %s", exc)
-    last_check = [0.0]
-
-    @app.before_request
-    def pick_up_data_edits() -> None:
-        """Another worker saved a dictionary edit: analyse queries with it here too."""
-        now = time.monotonic()
-        if now - last_check[0] >= DATA_CHECK_SECONDS:
-            last_check[0] = now
-            segment.reload_if_changed()
+    """At start-up, run again the reindex jobs a stopped process left queued or running."""
+    if app.extensions.get("casebase_schema_pending"):
+        return  # no database yet: a job page will look again later
+    try:
+        app.extensions["casebase"].jobs.recover()
+    except SQLAlchemyError as exc:
+        log.error("could not look for interrupted reindex jobs: %s", exc)
