@@ -1,14 +1,22 @@
 """The publish gate and the ways back: a figure changed against its quote, a reason that
 lets it through, a double click, a re-upload, update-existing, revert of a shipped case."""
 
+import shutil
+import threading
+
 import pytest
+from admin_support import PASSWORD
 from admin_support import admin_world
 from admin_support import csrf_token
 from admin_support import import_result
 from admin_support import login
 from admin_support import wait_for_job
+from pg_support import db_url  # noqa: F401
+from pg_support import dispose
+from pg_support import make_world_on
 from sqlalchemy import select
 from test_admin_publish import form_of
+from worlds import FIXTURE_CASES
 from worlds import services_of
 
 from editorial.drafts import store_import
@@ -16,6 +24,7 @@ from editorial.models import AuditEntry
 from editorial.models import Draft
 from editorial.models import IndexJob
 from editorial.models import Revision
+from editorial.users import add_user
 
 JSON = {"Accept": "application/json"}
 QUOTE = "长湖村联合成立了长牛农业开发有限公司，吸纳30余农户就业。"
@@ -141,3 +150,36 @@ def test_a_republished_draft_after_its_case_is_live_updates_it_in_place(app, tmp
         revs = list(s.scalars(select(Revision.action).where(Revision.target
                                                             == "case:changhu-niu")))
         assert revs == ["publish", "publish"]
+
+
+def test_two_publish_clicks_at_the_same_moment_publish_once(tmp_path, db_url):  # noqa: F811
+    """Two requests for the same draft version race on SQLite and on PostgreSQL: one claim."""
+    cases = tmp_path / "cases"
+    shutil.copytree(FIXTURE_CASES, cases)
+    app = make_world_on(tmp_path, cases, db_url, EDITABLE_DATA_DIR=str(tmp_path / "data"))
+    try:
+        with services_of(app).sessionmaker() as s:
+            add_user(s, "pub1", "publisher", PASSWORD)
+            store_import(s, import_result(CASE, SOURCE, "changhu-niu"), "report.md", "pub1")
+        clients = [publisher(app) for _ in range(2)]
+        forms = [{"csrf_token": csrf_token(c, "/admin/drafts/1"), "version": "1"} for c in clients]
+        start, codes = threading.Barrier(2), []
+
+        def click(client, form):
+            start.wait()
+            codes.append(client.post("/admin/drafts/1/publish", data=form,
+                                     headers=JSON).status_code)
+
+        threads = [threading.Thread(target=click, args=pair) for pair in zip(clients, forms,
+                                                                           strict=True)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(codes) == [202, 409]
+        with services_of(app).sessionmaker() as s:
+            assert len(list(s.scalars(select(Revision)))) == 1
+            job_id = s.scalar(select(IndexJob.id))
+        assert wait_for_job(app, job_id).state == "done"
+    finally:
+        dispose(app)

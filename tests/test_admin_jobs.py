@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -19,9 +20,13 @@ from admin_support import PASSWORD
 from admin_support import admin_world
 from admin_support import import_result
 from admin_support import wait_for_job
+from pg_support import db_url  # noqa: F401
+from pg_support import dispose
+from pg_support import make_world_on
 from sqlalchemy import select
 from test_admin_gate import CASE
 from test_admin_gate import SOURCE
+from worlds import FIXTURE_CASES
 from worlds import services_of
 
 from editorial.drafts import store_import
@@ -208,3 +213,39 @@ def test_kill_9_mid_job_then_restart_finishes_the_publish_and_the_rebuild(tmp_pa
     with sessions() as s:
         # the publish job ran twice (killed, then again); the edit's had not started yet
         assert [j.attempts for j in s.scalars(select(IndexJob).order_by(IndexJob.id))] == [2, 1]
+
+
+def test_two_workers_recovering_at_once_claim_a_job_once(tmp_path, db_url):  # noqa: F811
+    """Workers start together after a crash: each job left behind runs in one of them."""
+    app = make_world_on(tmp_path, FIXTURE_CASES, db_url)
+    try:
+        sessions = services_of(app).sessionmaker
+        with sessions() as s:
+            for _ in range(3):
+                job = request_job(s, "发布", "pub1")
+                job.state, job.owner = "running", dead_owner()
+            s.commit()
+        built = []
+
+        def build(session, rebuild):
+            built.append(rebuild)
+            return SimpleNamespace(problems=[], summary=lambda: "ok", generation="g")
+
+        runners = [Runner(sessions, build) for _ in range(2)]
+        start, claimed = threading.Barrier(2), []
+
+        def recover(runner):
+            start.wait()
+            claimed.extend(runner.recover())
+
+        threads = [threading.Thread(target=recover, args=(r,)) for r in runners]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(claimed) == [1, 2, 3]  # each job once, whichever worker took it
+        for job_id in claimed:
+            assert wait_for_job(app, job_id).state == "done"
+        assert len(built) == 3
+    finally:
+        dispose(app)
