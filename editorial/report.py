@@ -79,18 +79,41 @@ def near_duplicates(draft: Case, catalog: dict[str, Case], similar_slugs: list[s
     if draft.slug in catalog:
         found[draft.slug] = Duplicate(draft.slug, catalog[draft.slug].title,
                                       "编号相同，发布将替换它")
-    village = draft.region.village
     for slug, case in catalog.items():
-        if slug in found or not village or case.region.village != village:
-            continue
-        if draft.region.county and case.region.county and draft.region.county != (
-                case.region.county):
-            continue
-        found[slug] = Duplicate(slug, case.title, f"同一个村：{village}")
+        reason = None if slug in found else _same_place(draft, case) or _same_section(
+            draft, case)
+        if reason:
+            found[slug] = Duplicate(slug, case.title, reason)
     for slug in similar_slugs:
         if slug in catalog and slug not in found:
             found[slug] = Duplicate(slug, catalog[slug].title, "正文相近")
     return list(found.values())
+
+
+def _same_place(draft: Case, case: Case) -> str | None:
+    """The same village (or, for a draft about a township, the same township), unless both
+    name different counties."""
+    a, b = draft.region, case.region
+    if a.county and b.county and a.county != b.county:
+        return None
+    if a.village and a.village == b.village:
+        return f"同一个村：{a.village}"
+    if not a.village and not b.village and a.township and a.township == b.township:
+        return f"同一个乡镇：{a.township}"
+    return None
+
+
+def _same_section(draft: Case, case: Case) -> str | None:
+    """The same section of the same source document (a practice or overview has no place)."""
+    doc = draft.source.document.strip("《》 ") if draft.source.document else ""
+    if doc and doc == (case.source.document or "").strip("《》 ") and (
+            _squash(draft.title) == _squash(case.title)):
+        return f"同一份材料《{doc}》里的同一节"
+    return None
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
 
 
 def similar_by_text(gen, embedder, draft: Case, threshold: float) -> list[str]:

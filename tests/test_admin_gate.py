@@ -183,3 +183,41 @@ def test_two_publish_clicks_at_the_same_moment_publish_once(tmp_path, db_url):  
         assert wait_for_job(app, job_id).state == "done"
     finally:
         dispose(app)
+
+
+@pytest.mark.parametrize(("draft", "existing", "reason"), [
+    ({"village": "长湖村", "county": "甲县"}, {"village": "长湖村", "county": "甲县"}, "同一个村"),
+    ({"village": "长湖村", "county": "甲县"}, {"village": "长湖村", "county": "乙县"}, None),
+    ({"township": "清溪镇"}, {"township": "清溪镇"}, "同一个乡镇"),
+    ({"township": "清溪镇", "village": "瓦坪村"}, {"township": "清溪镇"}, None),
+])
+def test_drafts_are_matched_by_place(draft, existing, reason):
+    from casefile.case import Case
+    from casefile.case import Region
+    from casefile.case import Source
+    from editorial.report import near_duplicates
+
+    new = Case(slug="new-one", title="甲", kind="case", region=Region(**draft), summary="",
+               source=Source("报告一"))
+    old = Case(slug="old-one", title="乙", kind="case", region=Region(**existing), summary="",
+               source=Source("报告二"))
+    found = near_duplicates(new, {"old-one": old}, [])
+    assert [d.reason.split("：")[0] for d in found] == ([reason] if reason else [])
+
+
+def test_a_practice_from_the_same_document_is_matched_by_its_section():
+    from casefile.case import Case
+    from casefile.case import Region
+    from casefile.case import Source
+    from editorial.report import near_duplicates
+
+    def practice(slug, title, doc):
+        return Case(slug=slug, title=title, kind="practice", region=Region(city="**市"),
+                    summary="", source=Source(doc))
+
+    old = practice("hunan-practice", "抓机制构建，提升统筹推进“主动力”", "**市工作报告")
+    again = practice("hunan-practice-2", "抓机制构建，提升统筹推进“主动力”", "《**市工作报告》")
+    other = practice("hunan-practice-3", "抓队伍保障", "**市工作报告")
+    assert [d.slug for d in near_duplicates(again, {"hunan-practice": old}, [])] == [
+        "hunan-practice"]
+    assert near_duplicates(other, {"hunan-practice": old}, []) == []
