@@ -109,6 +109,18 @@ class AuditEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class CaseRedirect(Base):
+    """A published case renamed: its old id (a public URL) points to the new one."""
+
+    __tablename__ = "case_redirects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_slug: Mapped[str] = mapped_column(String(80), unique=True)
+    new_slug: Mapped[str] = mapped_column(String(80))
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class DismissedQuery(Base):
     """A search the library should not answer (不属于本库范围): kept off the missed-query report."""
 

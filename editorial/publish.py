@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import delete
+from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -15,12 +17,14 @@ from analysis.analyzer import Analyzer
 from analysis.vocabulary import Vocabulary
 from casefile.slug import SLUG_RULE
 from casefile.slug import is_slug
+from editorial.drafts import ID_LINE_RE
 from editorial.drafts import DraftInvalid
 from editorial.drafts import check_text
 from editorial.drafts import split_text
 from editorial.gate import GateRefused
 from editorial.gate import blocking
 from editorial.gate import provenance_problems
+from editorial.models import CaseRedirect
 from editorial.models import Draft
 from editorial.models import Revision
 from editorial.records import audit
@@ -112,3 +116,34 @@ def revert(session: Session, revision_id: int, cases_dir: Path, user: str,
     _mark_drafts(session, slug, "draft" if old.content is None else "published")
     session.commit()
     return rev
+
+
+def rename_case(session: Session, slug: str, new_slug: str, cases_dir: Path, user: str) -> Revision:
+    """Move a published case to a new id; its old URL redirects there (CaseRedirect); commits.
+
+    Two revisions: the text under its new id, and the old id removed (so each history shows it).
+    """
+    old_path, new_path = case_path(cases_dir, slug), case_path(cases_dir, new_slug)
+    text = read_text(old_path)
+    if text is None:
+        raise PublishError(f"案例 {slug} 没有对应的文件，无法改编号")
+    if new_slug == slug or read_text(new_path) is not None:
+        raise PublishError(f"编号 {new_slug} 已被占用，请换一个")
+    renamed = ID_LINE_RE.sub(f"id: {new_slug}", text, count=1)
+    rev = write_revision(session, new_path, f"case:{new_slug}", renamed, "rename", user)
+    gone = write_revision(session, old_path, f"case:{slug}", None, "rename", user)
+    gone.note = rev.note = f"编号 {slug} 改为 {new_slug}，旧网址跳转到新网址"
+    session.execute(update(CaseRedirect).where(CaseRedirect.new_slug == slug)
+                    .values(new_slug=new_slug))  # older names follow to the newest
+    session.execute(delete(CaseRedirect).where(CaseRedirect.old_slug == new_slug))
+    session.add(CaseRedirect(old_slug=slug, new_slug=new_slug, created_by=user))
+    for draft in session.scalars(select(Draft).where(Draft.slug == slug)):
+        draft.text = ID_LINE_RE.sub(f"id: {new_slug}", draft.text, count=1)
+        draft.slug, draft.version = new_slug, draft.version + 1  # an open form must reload
+    session.commit()
+    return rev
+
+
+def renamed_to(session: Session, slug: str) -> str | None:
+    """The id a renamed case has now, if `slug` is an old one."""
+    return session.scalar(select(CaseRedirect.new_slug).where(CaseRedirect.old_slug == slug))

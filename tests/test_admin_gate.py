@@ -221,3 +221,29 @@ def test_a_practice_from_the_same_document_is_matched_by_its_section():
     assert [d.slug for d in near_duplicates(again, {"hunan-practice": old}, [])] == [
         "hunan-practice"]
     assert near_duplicates(other, {"hunan-practice": old}, []) == []
+
+
+def test_a_renamed_case_redirects_and_its_history_follows(app, tmp_path):
+    client = publisher(app)
+    token = csrf_token(client, "/admin/drafts/1")
+    resp = client.post("/admin/drafts/1/publish", data={"csrf_token": token}, headers=JSON)
+    assert wait_for_job(app, resp.get_json()["job"]["id"]).state == "done"
+    resp = client.post("/admin/cases/changhu-niu/rename", headers=JSON,
+                       data={"csrf_token": token, "new_id": "changhu-company"})
+    assert resp.status_code == 400  # not confirmed
+    resp = client.post("/admin/cases/changhu-niu/rename", headers=JSON,
+                       data={"csrf_token": token, "new_id": "huazhu-tea", "confirm": "1"})
+    assert resp.status_code == 400 and "已被占用" in resp.get_json()["error"]
+    resp = client.post("/admin/cases/changhu-niu/rename", headers=JSON,
+                       data={"csrf_token": token, "new_id": "changhu-company", "confirm": "1"})
+    assert resp.status_code == 202
+    assert wait_for_job(app, resp.get_json()["job"]["id"]).state == "done"
+    assert not (tmp_path / "cases" / "changhu-niu.md").exists()
+    assert (tmp_path / "cases" / "changhu-company.md").read_text(
+        encoding="utf-8").startswith("---\nid: changhu-company")
+    moved = client.get("/cases/changhu-niu")
+    assert moved.status_code == 301 and moved.headers["Location"] == "/cases/changhu-company"
+    assert client.get("/cases/changhu-company").status_code == 200
+    assert client.get("/cases/no-such-case").status_code == 404
+    data = client.get("/admin/drafts/1", headers=JSON).get_json()
+    assert data["draft"]["slug"] == "changhu-company" and data["fields"]["id"] == "changhu-company"

@@ -1,5 +1,5 @@
 """Editor safety (issue 21): session versions, upload digests, override notes, client
-addresses in the audit log, dismissed queries, job owners, heartbeats and attempts.
+addresses in the audit log, dismissed queries, case redirects, job owners, heartbeats and attempts.
 
 Revision ID: 0003
 Revises: 0002
@@ -18,6 +18,15 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('case_redirects',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('old_slug', sa.String(length=80), nullable=False),
+    sa.Column('new_slug', sa.String(length=80), nullable=False),
+    sa.Column('created_by', sa.String(length=60), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('old_slug')
+    )
     op.create_table('dismissed_queries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('query', sa.String(length=200), nullable=False),
@@ -58,3 +67,4 @@ def downgrade() -> None:
     with op.batch_alter_table('users') as batch:
         batch.drop_column('session_version')
     op.drop_table('dismissed_queries')
+    op.drop_table('case_redirects')

@@ -13,6 +13,8 @@ from flask import redirect
 from flask import request
 from flask import url_for
 
+from casefile.slug import SLUG_RULE
+from casefile.slug import is_slug
 from editorial.drafts import DraftInvalid
 from editorial.drafts import EditConflict
 from editorial.drafts import check_text
@@ -37,6 +39,7 @@ from editorial.models import Revision
 from editorial.publish import AlreadyPublished
 from editorial.publish import PublishError
 from editorial.publish import publish_draft
+from editorial.publish import rename_case
 from editorial.publish import revert
 from editorial.publish import unpublish
 from editorial.records import history
@@ -252,6 +255,25 @@ def revert_revision(revision_id: int):
     return after_write(rev, f"恢复 {rev.target}（修订 #{revision_id}）")
 
 
+@publisher_required
+def rename(slug: str):
+    """Give a published case a new id; its old URL redirects to the new one."""
+    back = {"back": ("返回修订历史", url_for("admin.history", slug=slug))}
+    new_slug = request.form.get("new_id", "").strip()
+    if not is_slug(new_slug):
+        return refuse(400, SLUG_RULE, {"new_id": SLUG_RULE}, **back)
+    if new_slug in get_service().generation().catalog:
+        return refuse(400, f"编号 {new_slug} 已被占用，请换一个", {"new_id": "已被占用"}, **back)
+    if not confirmed():
+        return refuse(400, "改编号前请勾选“确认改编号”：旧网址将跳转到新网址",
+                      {"confirm": "未确认"}, **back)
+    try:
+        rev = rename_case(get_session(), slug, new_slug, cases_dir(), user_name())
+    except PublishError as exc:
+        return refuse(400, str(exc), **back)
+    return after_write(rev, f"改编号 {slug} → {new_slug}")
+
+
 class DuplicateQuestion(Exception):
     """A flagged draft published without saying: update which case, or a new one."""
 
@@ -323,5 +345,6 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/cases", "cases", cases)
     bp.add_url_rule("/cases/<slug>/unpublish", "unpublish", unpublish_case, methods=["POST"])
     bp.add_url_rule("/cases/<slug>/history", "history", case_history)
+    bp.add_url_rule("/cases/<slug>/rename", "rename", rename, methods=["POST"])
     bp.add_url_rule("/revisions/<int:revision_id>/revert", "revert", revert_revision,
                     methods=["POST"])
