@@ -108,6 +108,9 @@ class Runner:
 
     def __init__(self, sessions: sessionmaker, build: BuildFn, *, heartbeat_seconds: float = 5,
                  stale_seconds: float = 60, max_attempts: int = 3):
+        if not 0 < heartbeat_seconds < stale_seconds:
+            raise ValueError("JOB_HEARTBEAT_SECONDS 应大于 0 且小于 JOB_STALE_SECONDS，"
+                             "否则运行中的任务会被当成中断")
         self.sessions, self.build = sessions, build
         self.heartbeat_seconds, self.stale_seconds = heartbeat_seconds, stale_seconds
         self.max_attempts = max_attempts

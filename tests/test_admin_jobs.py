@@ -249,3 +249,8 @@ def test_two_workers_recovering_at_once_claim_a_job_once(tmp_path, db_url):  # n
         assert len(built) == 3
     finally:
         dispose(app)
+
+
+def test_a_heartbeat_slower_than_staleness_is_refused():
+    with pytest.raises(ValueError, match="JOB_HEARTBEAT_SECONDS"):
+        Runner(None, None, heartbeat_seconds=60, stale_seconds=30)
