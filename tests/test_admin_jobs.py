@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from admin_support import PASSWORD
 from admin_support import admin_world
 from admin_support import import_result
