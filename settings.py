@@ -76,6 +76,12 @@ def defaults(instance: Path) -> dict:
         "JOB_HEARTBEAT_SECONDS": 5,
         "JOB_STALE_SECONDS": 60,
         "JOB_MAX_ATTEMPTS": 3,
+        # Embedding in other sites works out of the box: the read-only API and the widget
+        # answer any origin (no credentials are ever involved) and /embed may be framed by
+        # any site. A list of origins narrows either; every other page stays unframeable.
+        "CORS_ORIGINS": "*",
+        "FRAME_ANCESTORS": "*",
+        "RATELIMIT_API": "120 per minute",
     }
 
 
