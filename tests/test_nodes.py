@@ -159,7 +159,9 @@ def test_publish_on_one_node_is_searchable_on_the_other(nodes):
     b.start()
     assert NEW_SLUG not in b.case_ids("新花竹村茶叶合作社扩建")
     a.login("pub1")
-    assert a.post("/admin/drafts/1/publish", {"csrf_token": a.token("/admin/drafts/1")}) < 400
+    # Same village as huazhu-tea: the publisher confirms it is a new case (the duplicate question).
+    assert a.post("/admin/drafts/1/publish", {"csrf_token": a.token("/admin/drafts/1"),
+                                               "mode": "new", "confirm": "1"}) < 400
     published = time.monotonic()
     seconds = _until(lambda: NEW_SLUG in b.case_ids("新花竹村茶叶合作社扩建"), SYNC_LIMIT)
     print(f"node B found the case {time.monotonic() - published:.1f} s after the publish")
@@ -170,7 +172,7 @@ def test_publish_on_one_node_is_searchable_on_the_other(nodes):
     # Node B is down while node A unpublishes the case; B catches up when it starts again.
     b.stop()
     token = a.token("/admin/cases")
-    assert a.post(f"/admin/cases/{NEW_SLUG}/unpublish", {"csrf_token": token}) < 400
+    assert a.post(f"/admin/cases/{NEW_SLUG}/unpublish", {"csrf_token": token, "confirm": "1"}) < 400
     _until(lambda: NEW_SLUG not in a.case_ids("新花竹村茶叶合作社扩建"), 30)
     assert (b.root / "cases" / f"{NEW_SLUG}.md").exists()  # B has not heard of it yet
     b.start()
