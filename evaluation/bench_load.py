@@ -94,10 +94,11 @@ def load_level(base: str, queries: list[str], concurrency: int,
 
 
 def serve_and_load(work: Path, cases_dir: Path, spec: str, models_dir: Path,
-                   queries: list[str], levels=LEVELS) -> dict:
+                   queries: list[str], levels=LEVELS, backend: str = "auto") -> dict:
     """Start the server over the index in `work`, run every level, stop it."""
     port = free_port()
     env = dict(os.environ, CASEBASE_INDEX_DIR=str(work / "index"),
+               CASEBASE_EMBEDDING_BACKEND=backend,
                CASEBASE_DATABASE_URL=f"sqlite:///{work / 'eval.sqlite'}",
                CASEBASE_CASES_DIR=str(cases_dir), CASEBASE_EMBEDDING_MODEL=spec,
                CASEBASE_MODELS_DIR=str(models_dir))

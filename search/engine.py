@@ -76,7 +76,7 @@ def rank_cases(service: SearchService, gen: Generation, query: SearchQuery,
             text = query.text
             if concepts is not None and WIDEN_MEANING and concepts.expansion():
                 text = f"{text} {' '.join(concepts.expansion())}"
-            vector = vector_hits(gen, service.embedder.encode_query(text), VECTOR_CANDIDATES)
+            vector = vector_hits(gen, service.query_vector(text), VECTOR_CANDIDATES)
         else:
             notices.append("语义检索暂不可用（索引与模型不一致），仅按关键词检索")
     evidence = None
@@ -90,8 +90,11 @@ def run_search(service: SearchService, query: SearchQuery, mode: str = "hybrid")
     started = time.perf_counter()
     gen = service.generation()
     ranked, words, notices = rank_cases(service, gen, query, mode)
-    found = [gen.catalog[h.slug] for h in ranked if h.slug in gen.catalog]
-    facets = facet_counts(found, query)
+    if gen.facets is not None:
+        facets = gen.facets.counts([h.slug for h in ranked], query)
+    else:
+        facets = facet_counts([gen.catalog[h.slug] for h in ranked if h.slug in gen.catalog],
+                              query)
     kept = [h for h in ranked if h.slug in gen.catalog and matches(gen.catalog[h.slug], query)]
     direct, related = split_tiers(kept, browsing=query.is_empty)
     kept = direct + related

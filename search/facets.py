@@ -62,7 +62,7 @@ def matches(case: Case, query: SearchQuery, skip: str | None = None) -> bool:
     return True
 
 
-def _facet_values(case: Case) -> dict:
+def _facet_values(case: Case) -> dict:  # also read by search/facet_table.py
     """Every facet's values of the case, computed once per loaded case: a result set of
     hundreds of cases is counted on every query. Kept in the frozen case's __dict__, which
     its equality and serialisation ignore."""

