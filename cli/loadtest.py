@@ -55,7 +55,7 @@ def _run(lt, base: str, scenarios, total: int, levels: list[int], server: str) -
     errors = 0
     for scenario in scenarios:
         if scenario == "recommend" and not lt.has_recommend(base):
-            click.echo("recommend：服务没有 /api/recommend，跳过")
+            click.echo("recommend：服务没有 /api/v1/recommend，跳过")
             continue
         lt.run_load(base, scenario, min(total, 20), max(levels))  # warm-up, not reported
         for level in levels:

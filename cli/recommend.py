@@ -35,7 +35,7 @@ def read_profile(path: Path):
 @click.command("recommend")
 @click.option("--profile", "profile_path", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="村情 YAML 文件，字段同 POST /api/recommend。")
+              help="村情 YAML 文件，字段同 POST /api/v1/recommend。")
 @click.option("--limit", type=click.IntRange(1, 50), default=5, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def recommend_command(profile_path: Path, limit: int, as_json: bool) -> None:

@@ -1,4 +1,4 @@
-"""The load part of `casebase bench`: serve a built index on loopback and hit /api/search.
+"""The load part of `casebase bench`: serve a built index on loopback and hit /api/v1/search.
 
 The server is the product's own `casebase serve` (waitress) in a subprocess on a free
 127.0.0.1 port; each level runs a bounded number of requests from that many threads.
@@ -69,7 +69,7 @@ def load_level(base: str, queries: list[str], concurrency: int,
     def worker(offset: int) -> None:
         for i in range(per_thread):
             q = queries[(offset + i) % len(queries)]
-            url = f"{base}/api/search?{urllib.parse.urlencode({'q': q})}"
+            url = f"{base}/api/v1/search?{urllib.parse.urlencode({'q': q})}"
             started = time.perf_counter()
             try:
                 status = _get(url)
@@ -101,14 +101,15 @@ def serve_and_load(work: Path, cases_dir: Path, spec: str, models_dir: Path,
                CASEBASE_EMBEDDING_BACKEND=backend,
                CASEBASE_DATABASE_URL=f"sqlite:///{work / 'eval.sqlite'}",
                CASEBASE_CASES_DIR=str(cases_dir), CASEBASE_EMBEDDING_MODEL=spec,
-               CASEBASE_MODELS_DIR=str(models_dir))
+               CASEBASE_MODELS_DIR=str(models_dir),
+               CASEBASE_RATELIMIT_API="1000000 per minute")  # one client, on purpose
     cmd = [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1",
            "--port", str(port)]
     with (work / "serve.log").open("wb") as log:  # a file, not a pipe: a full pipe blocks
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        startup = _wait_ready(proc, f"{base}/api/search?q=%E5%85%89%E4%BC%8F")
+        startup = _wait_ready(proc, f"{base}/api/v1/search?q=%E5%85%89%E4%BC%8F")
         out = {"startup_s": startup, "levels": [load_level(base, queries, c) for c in levels]}
         out["peak_rss_mb"] = peak_rss_mb(proc.pid)
         return out

@@ -79,8 +79,8 @@ def fetch(url: str, body: dict | None = None, timeout: float = 30.0) -> tuple[in
 def scenario_request(base: str, scenario: str, i: int) -> tuple[str, dict | None]:
     if scenario == "search":
         query = urllib.request.quote(QUERIES[i % len(QUERIES)])
-        return f"{base}/api/search?q={query}", None
-    return f"{base}/api/recommend", PROFILES[i % len(PROFILES)]
+        return f"{base}/api/v1/search?q={query}", None
+    return f"{base}/api/v1/recommend", PROFILES[i % len(PROFILES)]
 
 
 def run_load(base: str, scenario: str, requests: int, concurrency: int) -> LoadResult:
@@ -131,16 +131,23 @@ def wait_healthy(base: str, proc: subprocess.Popen | None, timeout: float) -> di
     raise ServerError(f"server at {base} not healthy after {timeout:.0f}s: {last}")
 
 
+LOAD_ENV = {"CASEBASE_RATELIMIT_API": "1000000 per minute"}
+
+
 @contextlib.contextmanager
 def gunicorn_server(env: dict | None = None, workers: int = 2, log_path: Path | None = None,
                     timeout: float = 120.0):
-    """Run gunicorn (gunicorn.conf.py) on a free loopback port; yield (base URL, process)."""
+    """Run gunicorn (gunicorn.conf.py) on a free loopback port; yield (base URL, process).
+
+    The load comes from one loopback client far above a visitor's pace, so the server it
+    starts lifts the API's per-client limit (RATELIMIT_API) unless `env` sets one."""
     port = free_port()
     gunicorn = Path(sys.executable).parent / "gunicorn"
     cmd = [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
            "--workers", str(workers), "--access-logfile", os.devnull]
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log,
+    env = {**os.environ, **LOAD_ENV, **(env or {})}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -162,5 +169,5 @@ def worker_pids(master_pid: int) -> set[int]:
 
 
 def has_recommend(base: str) -> bool:
-    status, _ = fetch(f"{base}/api/recommend", PROFILES[0])
+    status, _ = fetch(f"{base}/api/v1/recommend", PROFILES[0])
     return status != 404

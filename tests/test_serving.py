@@ -31,7 +31,10 @@ def app_env(root: Path, cases: Path, database_url: str) -> dict:
     return {"CASEBASE_CASES_DIR": str(cases), "CASEBASE_INDEX_DIR": str(root / "index"),
             "CASEBASE_DATABASE_URL": database_url, "CASEBASE_EMBEDDING_MODEL": "fake",
             "CASEBASE_MODELS_DIR": str(root / "models"), "CASEBASE_SECRET_KEY": "test",
-            "CASEBASE_WORKERS": "2", "CASEBASE_THREADS": "2"}
+            "CASEBASE_WORKERS": "2", "CASEBASE_THREADS": "2",
+            # The traffic below is one client far above a visitor's pace; the API's per-client
+            # limit is tested in test_api_v1, not here.
+            "CASEBASE_RATELIMIT_API": "100000 per minute"}
 
 
 class Traffic:
