@@ -141,3 +141,20 @@ def _metric(unit: str, label: str, before: str) -> str:
     if unit == "人":
         return "members" if "成员" in label else ("jobs" if "就业" in label else "count")
     return "count"
+
+
+SENTENCE_RE = re.compile(r"[^。！？；!?;\n]+")
+# A figure of a whole city, county or township, or an average over villages: not one village's.
+AREA_RE = re.compile(r"全(?:省|市|州|盟|县|区|旗|镇|乡)|村均|平均|各村|所有村|\d+个(?:行政)?村")
+CLAUSE_RE = re.compile(r"[^，,：:]*$")
+
+
+def text_figures(text: str) -> list[tuple[FoundFigure, bool]]:
+    """Every figure of a plain text, sentence by sentence, and whether it is the village's own
+    (False when its sentence speaks of a whole city or county or of an average over villages)."""
+    out = []
+    for s in SENTENCE_RE.finditer(text):
+        for fig in figures_in(text, s.start(), s.end(), s.start()):
+            clause = CLAUSE_RE.search(text, s.start(), fig.start)
+            out.append((fig, not AREA_RE.search(clause.group(0))))
+    return out

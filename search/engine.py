@@ -21,9 +21,12 @@ from search.highlight import best_snippet
 from search.highlight import highlight
 from search.keyword import keyword_hits
 from search.keyword import plan_query
+from search.numeric import score_conditions
 from search.query import SearchQuery
 from search.rank import Hit
+from search.rank import Weights
 from search.rank import fuse
+from search.rank import query_kind
 from search.tiers import split_tiers
 from search.tiers import tier
 from search.vector import vector_hits
@@ -53,37 +56,63 @@ class SearchResult:
         return max(1, -(-(self.total + self.related_total) // self.query.per_page))
 
 
+@dataclass
+class Evidence:
+    """Everything the sources found for one query, before fusion (evaluation re-fuses it)."""
+
+    keyword: list = field(default_factory=list)
+    vector: list = field(default_factory=list)
+    concepts: dict | None = None
+    numeric: dict | None = None
+    kind: str = "other"
+    words: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    def fuse(self, weights: Weights | None = None) -> list[Hit]:
+        return fuse(self.keyword, self.vector, concepts=self.concepts, numeric=self.numeric,
+                    kind=self.kind, weights=weights)
+
+
+def gather(service: SearchService, gen: Generation, query: SearchQuery,
+           mode: str = "hybrid") -> Evidence | None:
+    """Keyword, meaning, concept and numeric evidence for a non-empty query (None: no words)."""
+    plan = plan_query(query.terms_text, query.phrases)
+    if not plan.groups and not plan.phrases and not query.conditions:
+        return None
+    out = Evidence(words=plan.words)
+    if mode != "vector" and (plan.groups or plan.phrases):
+        try:
+            out.keyword = keyword_hits(gen.keyword, plan)
+        except OSError as exc:  # segment files removed under a running worker
+            raise IndexCorruptError(f"{gen.name}: {exc}") from exc
+    concepts = read_query(query.text, gen) if mode == "hybrid" else None
+    if mode != "keyword":
+        if service.vectors_usable:
+            text = query.text
+            if concepts is not None and WIDEN_MEANING and concepts.expansion():
+                text = f"{text} {' '.join(concepts.expansion())}"
+            out.vector = vector_hits(gen, service.embedder.encode_query(text), VECTOR_CANDIDATES)
+        else:
+            out.notices.append("语义检索暂不可用（索引与模型不一致），仅按关键词检索")
+    if concepts is not None:
+        found = {k.slug for k in out.keyword} | {v.slug for v in out.vector}
+        out.concepts = score_cases(concepts, gen, found)
+        out.numeric = score_conditions(list(query.conditions), gen.facts)
+        out.kind = query_kind(out.keyword, plan.exact_needed, concepts.widen,
+                              bool(query.conditions))
+    return out
+
+
 def rank_cases(service: SearchService, gen: Generation, query: SearchQuery,
                mode: str = "hybrid") -> tuple[list[Hit], list[str], list[str]]:
     """Every case the query finds, best first (no filters), the query words and notices."""
     if query.is_empty:
         order = sorted(gen.catalog.values(), key=lambda c: (KIND_ORDER.get(c.kind, 9), c.slug))
         return [Hit(c.slug) for c in order], [], []
-    plan = plan_query(query.terms_text, query.phrases)
-    if not plan.groups and not plan.phrases:
+    found = gather(service, gen, query, mode)
+    if found is None:
         return [], [], ["搜索内容里没有可检索的词（只有标点、表情或“的、怎么”这类虚词）"]
-    notices = []
-    keyword = []
-    if mode != "vector":
-        try:
-            keyword = keyword_hits(gen.keyword, plan)
-        except OSError as exc:  # segment files removed under a running worker
-            raise IndexCorruptError(f"{gen.name}: {exc}") from exc
-    concepts = read_query(query.text, gen) if mode == "hybrid" else None
-    vector = []
-    if mode != "keyword":
-        if service.vectors_usable:
-            text = query.text
-            if concepts is not None and WIDEN_MEANING and concepts.expansion():
-                text = f"{text} {' '.join(concepts.expansion())}"
-            vector = vector_hits(gen, service.embedder.encode_query(text), VECTOR_CANDIDATES)
-        else:
-            notices.append("语义检索暂不可用（索引与模型不一致），仅按关键词检索")
-    evidence = None
-    if concepts is not None:
-        found = {k.slug for k in keyword} | {v.slug for v in vector}
-        evidence = score_cases(concepts, gen, found)
-    return fuse(keyword, vector, concepts=evidence), plan.words, notices
+    return found.fuse(), found.words, found.notices
 
 
 def run_search(service: SearchService, query: SearchQuery, mode: str = "hybrid") -> SearchResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -20,6 +21,11 @@ from indexer import terms
 from search.bm25 import Bm25Arrays
 from search.bm25 import KeywordIndex
 from search.bm25 import PhraseChecker
+from search.concepts import concept_idf
+from search.concepts import concept_postings
+from search.concepts import place_pattern
+from search.numeric import Fact
+from search.numeric import case_facts
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +45,26 @@ class Generation:
     dim: int
     keyword: KeywordIndex  # term arrays and phrase checker, open for the generation's life
     concepts: dict[str, dict[str, int]] = field(default_factory=dict)  # slug -> concept -> strength
+    read_figures: dict[str, list[dict]] = field(default_factory=dict)  # figures read at index time
+    # Derived tables, computed once when the generation loads (derive()).
+    concept_idf: dict[str, float] = field(default_factory=dict)  # concept -> idf over the cases
+    concept_postings: dict[str, dict[str, int]] = field(default_factory=dict)  # concept -> slug -> strength
+    case_order: dict[str, int] = field(default_factory=dict)  # slug -> position in `concepts`
+    place_re: re.Pattern | None = None  # a place name of the library or a province
+    facts: dict[str, list[Fact]] = field(default_factory=dict)  # slug -> its own figures by metric
 
     def case(self, slug: str) -> Case | None:
         return self.catalog.get(slug)
+
+    def derive(self) -> Generation:
+        """Compute the tables search reads on every query from what the generation stores."""
+        self.concept_idf = concept_idf(self.concepts)
+        self.concept_postings, self.case_order = concept_postings(self.concepts)
+        self.place_re = place_pattern(self.catalog)
+        self.facts = {slug: case_facts(case, self.read_figures.get(slug))
+                      for slug, case in self.catalog.items()}
+        self.facts = {slug: held for slug, held in self.facts.items() if held}
+        return self
 
 
 def load_generation(path: Path) -> Generation:
@@ -65,6 +88,8 @@ def _open_generation(path: Path) -> Generation:
         ix = whoosh_index.open_dir(str(path / "whoosh"))
         table = terms.read_table(path)
         concepts = _read_concepts(path, catalog)
+        figures = store.read_json(path / "figures.json")["cases"] if (
+            path / "figures.json").exists() else {}
     except (OSError, ValueError, KeyError, TypeError, WhooshIndexError) as exc:
         raise store.IndexCorruptError(f"cannot read index generation {path.name}: {exc}") from exc
     if set(table.slugs) != set(catalog):
@@ -82,8 +107,8 @@ def _open_generation(path: Path) -> Generation:
         chunk_sections=[c["section"] for c in chunks], chunk_texts=[c["text"] for c in chunks],
         vectors=np.ascontiguousarray(vectors, dtype=np.float32), embedder=manifest["embedder"],
         dim=int(manifest["dim"]), keyword=KeywordIndex(Bm25Arrays(table), PhraseChecker(ix)),
-        concepts=concepts,
-    )
+        concepts=concepts, read_figures=figures,
+    ).derive()
 
 
 def _read_concepts(path: Path, catalog: dict[str, Case]) -> dict[str, dict[str, int]]:

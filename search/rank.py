@@ -38,6 +38,7 @@ from dataclasses import field
 
 from search.concepts import ConceptEvidence
 from search.keyword import KeywordHit
+from search.numeric import NumericEvidence
 from search.vector import VectorHit
 
 METHOD = "convex"  # how fuse() combines the evidence: convex | rrf | combmnz
@@ -45,14 +46,31 @@ RRF_K = 60
 RRF_KEYWORD = 1.0
 RRF_VECTOR = 1.0
 RRF_CONCEPT = 0.5
-KW_BASE = 0.4
-KW_SPAN = 0.1
-COVERAGE_BONUS = 0.2
 # With keyword hits present, vector hits without a keyword match join only this close to the
 # best cosine; with none (meaning search, or no word found) every vector candidate joins.
 VECTOR_MARGIN = 0.06
 VECTOR_ONLY_LIMIT = 20
-CONCEPT_WEIGHT = 0.45  # concept evidence (search/concepts.py), added to the fused score
+KINDS = ("literal", "complete", "need", "numeric", "other")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The fusion constants (module docstring); `shift` moves the keyword weight per query kind."""
+
+    kw_base: float = 0.4
+    kw_span: float = 0.1
+    coverage: float = 0.2  # bonus for the idf-weighted share of the query's words a case holds
+    concept: float = 0.45  # concept evidence (search/concepts.py), added to the fused score
+    numeric: float = 1.0  # share of the query's numeric conditions a case's own figures meet
+    shift: tuple[tuple[str, float], ...] = ()  # (query kind, change of the keyword weight)
+
+    def keyword_weight(self, kind: str, coverage: float) -> float:
+        return min(1.0, max(0.0, self.kw_base + self.kw_span * coverage
+                            + dict(self.shift).get(kind, 0.0)))
+
+
+WEIGHTS = Weights()
+CONCEPT_WEIGHT = WEIGHTS.concept
 
 
 @dataclass
@@ -68,6 +86,7 @@ class Hit:
     exact: bool = False
     chunk: int | None = None  # best passage row, for the snippet of a meaning-only hit
     concept: ConceptEvidence = field(default_factory=ConceptEvidence)
+    numeric: NumericEvidence = field(default_factory=NumericEvidence)
 
     def evidence(self) -> dict:
         return {
@@ -79,7 +98,8 @@ class Hit:
             "coverage": round(self.coverage, 3),
             "concept_score": round(self.concept.score, 3),
             "concepts": [{"need": p, "concepts": cs} for p, cs in self.concept.found],
-            "reasons": self.concept.describe(),
+            "conditions": self.numeric.describe(),
+            "reasons": self.numeric.describe() + self.concept.describe(),
         }
 
 
@@ -88,10 +108,12 @@ def _round(value: float | None) -> float | None:
 
 
 def merge(keyword: list[KeywordHit], vector: list[VectorHit],
-          concepts: dict[str, ConceptEvidence] | None = None) -> dict[str, Hit]:
-    """Every case either list found; a meaning-only case far below the best joins only when
-    the query's concepts vouch for it."""
+          concepts: dict[str, ConceptEvidence] | None = None,
+          numeric: dict[str, NumericEvidence] | None = None) -> dict[str, Hit]:
+    """Every case either list found, and every case meeting a numeric condition; a
+    meaning-only case far below the best joins only when the query's concepts vouch for it."""
     concepts = concepts or {}
+    numeric = numeric or {}
     hits: dict[str, Hit] = {}
     for k in keyword:
         hits[k.slug] = Hit(k.slug, keyword_rank=k.rank, keyword_score=k.score,
@@ -101,31 +123,55 @@ def merge(keyword: list[KeywordHit], vector: list[VectorHit],
         hit = hits.get(v.slug)
         if hit is None:
             far = v.rank > VECTOR_ONLY_LIMIT or v.score < best - VECTOR_MARGIN
-            if keyword and far and v.slug not in concepts:
+            if keyword and far and v.slug not in concepts and v.slug not in numeric:
                 continue
             hit = hits[v.slug] = Hit(v.slug)
         hit.vector_rank, hit.vector_score, hit.chunk = v.rank, v.score, v.chunk
     for slug, ev in concepts.items():
         if slug in hits:
             hits[slug].concept = ev
+    for slug, ev in numeric.items():
+        hits.setdefault(slug, Hit(slug)).numeric = ev
     return hits
 
 
 def fuse(keyword: list[KeywordHit], vector: list[VectorHit], method: str = "adaptive",
          keyword_weight: float | None = None,
-         concepts: dict[str, ConceptEvidence] | None = None) -> list[Hit]:
-    """One ranking of every case either list found, best first."""
-    hits = merge(keyword, vector, concepts)
+         concepts: dict[str, ConceptEvidence] | None = None,
+         numeric: dict[str, NumericEvidence] | None = None,
+         kind: str = "other", weights: Weights | None = None) -> list[Hit]:
+    """One ranking of every case either list found, best first.
+
+    :param kind: the kind of query (query_kind()), which moves the keyword weight.
+    """
+    weights = weights or WEIGHTS
+    hits = merge(keyword, vector, concepts, numeric)
     method = METHOD if method == "adaptive" else method
     if method == "rrf":
         _rrf(hits)
     elif method == "combmnz":
         _combmnz(hits, keyword, vector)
     else:
-        _weighted(hits, keyword, vector, keyword_weight)
+        if keyword_weight is None:
+            coverage = keyword[0].coverage if keyword else 0.0
+            keyword_weight = weights.keyword_weight(kind, coverage)
+        _weighted(hits, keyword, vector, keyword_weight, weights.coverage)
         for h in hits.values():
-            h.score += CONCEPT_WEIGHT * h.concept.score
+            h.score += weights.concept * h.concept.score + weights.numeric * h.numeric.share
     return sorted(hits.values(), key=lambda h: (not h.exact, -h.score, h.slug))
+
+
+def query_kind(keyword: list[KeywordHit], exact_needed: bool, need: bool,
+               numeric: bool) -> str:
+    """literal (quoted or 1+2+N), numeric (a condition on figures), complete (some case holds
+    every word), need (a plain-words problem), else other."""
+    if exact_needed:
+        return "literal"
+    if numeric:
+        return "numeric"
+    if keyword and keyword[0].coverage >= 0.999:
+        return "complete"
+    return "need" if need else "other"
 
 
 def _rrf(hits: dict[str, Hit]) -> None:
@@ -152,16 +198,9 @@ def _combmnz(hits: dict[str, Hit], keyword: list[KeywordHit], vector: list[Vecto
         h.score = sum(parts) * sum(1 for p in parts if p > 0)
 
 
-def query_keyword_weight(keyword: list[KeywordHit]) -> float:
-    """How much to trust keyword evidence for this query (see the module docstring)."""
-    coverage = keyword[0].coverage if keyword else 0.0
-    return KW_BASE + KW_SPAN * coverage
-
-
 def _weighted(hits: dict[str, Hit], keyword: list[KeywordHit], vector: list[VectorHit],
-              keyword_weight: float | None) -> None:
+              w: float, coverage_bonus: float) -> None:
     """Weighted sum of normalised scores plus the coverage bonus (module docstring)."""
-    w = query_keyword_weight(keyword) if keyword_weight is None else keyword_weight
     if not vector:
         w = 1.0
     elif not keyword:
@@ -174,4 +213,4 @@ def _weighted(hits: dict[str, Hit], keyword: list[KeywordHit], vector: list[Vect
         vn = 0.0
         if h.vector_score is not None and v_top > v_low:
             vn = (h.vector_score - v_low) / (v_top - v_low)
-        h.score = w * kn + (1 - w) * vn + COVERAGE_BONUS * h.coverage
+        h.score = w * kn + (1 - w) * vn + coverage_bonus * h.coverage
