@@ -58,12 +58,12 @@ class ConceptEvidence:
     found: list[tuple[str, list[str]]] = field(default_factory=list)  # (phrase, its concepts)
 
     def describe(self) -> list[str]:
-        """Plain-words reasons, e.g. 按需求“地没人种”匹配到：土地托管、土地流转."""
+        """Plain-words reasons, e.g. 按需求匹配：土地托管、土地流转（“地没人种”）."""
         out = []
         for phrase, concepts in self.found:
             named = [c for c in concepts if c != phrase]  # 光伏发电 -> 光伏发电 says nothing
             if named:
-                out.append(f"按需求“{phrase}”匹配到：{'、'.join(named)}")
+                out.append(f"按需求匹配：{'、'.join(named)}（“{phrase}”）")
         return out
 
 

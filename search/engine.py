@@ -8,12 +8,12 @@ from dataclasses import field
 
 from casefile.case import KIND_LABELS
 from casefile.case import Case
+from casefile.case_view import case_card
 from indexer.store import IndexCorruptError
 from search.concepts import read_query
 from search.concepts import rephrasings
 from search.concepts import score_cases
 from search.facets import facet_counts
-from search.facets import latest_income
 from search.facets import matches
 from search.generation import Generation
 from search.generation import SearchService
@@ -30,6 +30,7 @@ from search.rank import query_kind
 from search.tiers import split_tiers
 from search.tiers import tier
 from search.vector import vector_hits
+from search.words import shown_words
 
 MODES = ("hybrid", "keyword", "vector")
 WIDEN_MEANING = True  # add a plain-words query's concepts to the meaning query (gated)
@@ -65,7 +66,8 @@ class Evidence:
     concepts: dict | None = None
     numeric: dict | None = None
     kind: str = "other"
-    words: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)  # chips: meaningful words, needs as concepts
+    hidden: set[str] = field(default_factory=set)  # query words never shown or marked
     notices: list[str] = field(default_factory=list)
 
     def fuse(self, weights: Weights | None = None) -> list[Hit]:
@@ -94,6 +96,10 @@ def gather(service: SearchService, gen: Generation, query: SearchQuery,
             out.vector = vector_hits(gen, service.embedder.encode_query(text), VECTOR_CANDIDATES)
         else:
             out.notices.append("语义检索暂不可用（索引与模型不一致），仅按关键词检索")
+    needs = [(m.start, m.end, m.concept) for m in (concepts.matches if concepts else [])
+             if m.need and m.concept in concepts.weights]
+    out.words, out.hidden = shown_words(query.terms_text, plan.words, needs)
+    out.words += [c.describe() for c in query.conditions]
     if concepts is not None:
         found = {k.slug for k in out.keyword} | {v.slug for v in out.vector}
         out.concepts = score_cases(concepts, gen, found)
@@ -112,7 +118,10 @@ def rank_cases(service: SearchService, gen: Generation, query: SearchQuery,
     found = gather(service, gen, query, mode)
     if found is None:
         return [], [], ["搜索内容里没有可检索的词（只有标点、表情或“的、怎么”这类虚词）"]
-    return found.fuse(), found.words, found.notices
+    hits = found.fuse()
+    for h in hits:
+        h.matched -= found.hidden
+    return hits, found.words, found.notices
 
 
 def run_search(service: SearchService, query: SearchQuery, mode: str = "hybrid") -> SearchResult:
@@ -137,29 +146,43 @@ def run_search(service: SearchService, query: SearchQuery, mode: str = "hybrid")
 
 
 def hit_view(gen: Generation, hit: Hit, case: Case, browsing: bool = False) -> dict:
-    """What a result shows: the case's key facts, a highlighted snippet and the evidence."""
+    """What a result shows: the case's card (casefile/case_view.py), a highlighted snippet and
+    the evidence; `why` says in plain words why it was found (ranks stay in `evidence`)."""
     fallback = None
     if hit.chunk is not None:
         fallback = (gen.chunk_sections[hit.chunk], gen.chunk_texts[hit.chunk])
     snippet = best_snippet(case, hit.matched, fallback)
-    before, after = case.income_before_after()
     return {
-        "id": case.slug,
-        "title": case.title,
+        **case_card(case),
         "title_html": highlight(case.title, hit.matched),
-        "kind": case.kind,
-        "kind_label": KIND_LABELS.get(case.kind, case.kind),
-        "region": case.region.label(),
-        "summary": case.summary,
         "snippet": snippet.html,
         "snippet_section": snippet.section,
         "score": round(hit.score, 4),
         "tier": "direct" if browsing else tier(hit),
         "matched": sorted(w for w in hit.matched if w),
         "evidence": hit.evidence(),
-        "models": list(case.models),
-        "resources": list(case.resources),
-        "industries": list(case.industries),
-        "income_before": before.value if before else None,
-        "income_after": latest_income(case),
+        "why": why(hit, case),
     }
+
+
+def why(hit: Hit, case: Case) -> list[str]:
+    """Plain-words reasons: 标题和正文都提到：光伏 · 条件：… · 按需求匹配：土地流转 · 内容相近."""
+    out = []
+    if hit.exact:
+        out.append("原样包含查询里的引号短语或数字")
+    words = sorted(w for w in hit.matched if w)
+    words = [w for w in words if not any(o != w and o in w for o in words)]  # 光伏, not 光伏发电
+    if words:
+        in_title = [w for w in words if w in case.title]
+        in_text = [w for w in words if w not in in_title]
+        both = [w for w in in_title if any(w in text for _, text in case.passages)]
+        if both:
+            out.append(f"标题和正文都提到：{'、'.join(both)}")
+        if [w for w in in_title if w not in both]:
+            out.append(f"标题提到：{'、'.join(w for w in in_title if w not in both)}")
+        if in_text:
+            out.append(f"正文提到：{'、'.join(in_text)}")
+    out += hit.numeric.describe() + hit.concept.describe()
+    if not out and hit.vector_score is not None:
+        out.append("内容与查询意思相近")
+    return out
