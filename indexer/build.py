@@ -35,7 +35,7 @@ from indexer.schema import case_document
 from indexer.schema import case_schema
 
 CONCEPTS = "concepts.json"  # {"analysis": fingerprint, "cases": {slug: {concept: strength}}}
-FIGURES = "figures.json"  # {"cases": {slug: [figure read from the text]}}: cases without front matter figures
+FIGURES = "figures.json"  # {"analysis": fingerprint, "cases": {slug: [figures read from its text]}}
 FORMAT_VERSION = 2  # bump when the on-disk layout or the analysis changes: forces a full build
 
 
@@ -188,7 +188,9 @@ def _read_previous(path: Path, embedder, rebuild: bool) -> _Previous:
     whoosh_index.open_dir(str(path / "whoosh")).reader().close()  # linked below: must be whole
     files = store.read_json(path / reuse.FILES) if (path / reuse.FILES).exists() else {}
     concepts = store.read_json(path / CONCEPTS) if (path / CONCEPTS).exists() else {}
-    figures = store.read_json(path / FIGURES)["cases"] if (path / FIGURES).exists() else None
+    figures = store.read_json(path / FIGURES) if (path / FIGURES).exists() else {}
+    # Figures read with another analysis (figure reader, dictionaries) are read again.
+    figures = figures["cases"] if figures.get("analysis") == reuse.analysis_fingerprint() else None
     return _Previous(catalog, path / "whoosh", vectors, terms.read_table(path), chunks, files,
                      concepts, figures)
 
@@ -323,7 +325,7 @@ def _write_figures(partial: Path, live: reuse.LiveCases, prev: _Previous,
                  for f, own in text_figures(text) if own]
         if found:
             read[slug] = found
-    store.write_json(partial / FIGURES, {"cases": read})
+    store.write_json(partial / FIGURES, {"analysis": reuse.analysis_fingerprint(), "cases": read})
 
 
 def _write_sql(session: Session, live: reuse.LiveCases, report: BuildReport) -> None:

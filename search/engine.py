@@ -6,7 +6,6 @@ import time
 from dataclasses import dataclass
 from dataclasses import field
 
-from casefile.case import KIND_LABELS
 from casefile.case import Case
 from casefile.case_view import case_card
 from indexer.store import IndexCorruptError

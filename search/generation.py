@@ -48,7 +48,8 @@ class Generation:
     read_figures: dict[str, list[dict]] = field(default_factory=dict)  # figures read at index time
     # Derived tables, computed once when the generation loads (derive()).
     concept_idf: dict[str, float] = field(default_factory=dict)  # concept -> idf over the cases
-    concept_postings: dict[str, dict[str, int]] = field(default_factory=dict)  # concept -> slug -> strength
+    # concept -> slug -> strength
+    concept_postings: dict[str, dict[str, int]] = field(default_factory=dict)
     case_order: dict[str, int] = field(default_factory=dict)  # slug -> position in `concepts`
     place_re: re.Pattern | None = None  # a place name of the library or a province
     facts: dict[str, list[Fact]] = field(default_factory=dict)  # slug -> its own figures by metric

@@ -184,7 +184,8 @@ def _metric(text: str, clause: str, unit: str | None, mult: str | None
         if not re.search("收入|收益|创收|增收|营收|经济|赚|挣", text):
             return None, 1.0
         metric = "income"
-        if re.search("(?:增收|增加|增长|提高|多收|多赚)了?$", re.sub(f"(?:{MORE}|{LESS})$", "", clause)):
+        bare = re.sub(f"(?:{MORE}|{LESS})$", "", clause)
+        if re.search("(?:增收|增加|增长|提高|多收|多赚)了?$", bare):
             metric = "income_increase"
         return metric, 1 / 10_000
     if unit in ("%", "个百分点"):

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from dataclasses import field
 
-from search.numeric import Condition
 from search.numeric import EARLIER
+from search.numeric import Condition
 from search.numeric import read_numbers
 from search.numeric import strip_conditions
 

@@ -12,7 +12,8 @@ from analysis.segment import STOPWORDS
 
 # Question and filler words of spoken queries: they carry no topic.
 FILLER = frozenset("怎么办 咋办 咋整 怎么搞 怎么弄 怎么干 干点啥 能干啥 干啥 啥 有没有 能不能 "
-                   "哪些 哪里 例子 办法 有哪些 什么样 好不好 行不行 一下 能干 好几年 几年 好多年".split())
+                   "哪些 哪里 例子 办法 有哪些 什么样 好不好 行不行 一下 能干 好几年 几年 "
+                   "好多年".split())
 
 
 def shown_words(text: str, words: list[str], needs: list[tuple[int, int, str]]

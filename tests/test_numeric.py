@@ -38,7 +38,8 @@ def test_conditions_read_from_the_query(q, metric, low, high):
     assert (cond.metric, cond.low, cond.high) == (metric, low, high)
 
 
-@pytest.mark.parametrize("q", ["750亩", "50万元", "2021年收入", "光伏90%以上", "1+2+N", "创收100万"])
+@pytest.mark.parametrize("q", ["750亩", "50万元", "2021年收入", "光伏90%以上", "1+2+N",
+                               "创收100万"])
 def test_literals_and_unknown_measures_are_no_condition(q):
     assert read_conditions(q) == []
 

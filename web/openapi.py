@@ -53,7 +53,8 @@ SCHEMAS = {
                                   "items": obj({"need": STR, "concepts": STRINGS})},
                      "reasons": {
                          "type": "array", "items": STR,
-                         "description": "按条件、按需求匹配的说明，如：按需求匹配：土地托管（“地没人种”）"}}),
+                         "description": "按条件、按需求匹配的说明，"
+                                        "如：按需求匹配：土地托管（“地没人种”）"}}),
     "Hit": obj({
         "id": STR, "title": STR,
         "title_html": {"type": "string", "description": "转义后的标题，命中词以 <mark> 标出"},
@@ -61,7 +62,8 @@ SCHEMAS = {
         "region": {"type": "object", "additionalProperties": STR_OR_NULL},
         "region_label": STR,
         "why": {"type": "array", "items": STR,
-                "description": "为何找到这篇，用大白话说：如“标题和正文都提到：光伏”“按需求匹配：土地流转”"},
+                "description": "为何找到这篇，用大白话说："
+                               "如“标题和正文都提到：光伏”“按需求匹配：土地流转”"},
         "snippet": {"type": "string", "description": "转义后的摘录，只含 <mark> 标签"},
         "snippet_section": STR_OR_NULL, "score": NUM, "matched": STRINGS,
         "tier": {"enum": ["direct", "related"],
