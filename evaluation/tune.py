@@ -123,11 +123,25 @@ def leave_one_set_out(preps: list[Prepared], start: Weights = WEIGHTS) -> list[d
         row = {"left_out": held.name, "tuned_on": [p.name for p in others],
                "tuned_score": round(tuned, 4), "weights": describe(weights),
                "hybrid": round(held.ndcg(weights), 4),
-               "hybrid_current": round(held.ndcg(start), 4)}
+               "hybrid_current": round(held.ndcg(start), 4),
+               "parts": parts(held, weights)}
         for mode, run in held.fixed.items():
             row[mode] = round(score_run(run, held.judged)["ndcg@10"], 4)
         rows.append(row)
     return rows
+
+
+def parts(prep: Prepared, weights: Weights) -> dict[str, dict[str, float]]:
+    """nDCG@10 of every mode on the set, its halves and its groups (hybrid with `weights`)."""
+    runs = {**prep.fixed, "hybrid": prep.run(weights)}
+    subsets = {"all": prep.judged, "odd": prep.judged.split("odd"),
+               "even": prep.judged.split("even")}
+    subsets.update({g: prep.judged.group(g) for g in prep.judged.group_names()})
+    numeric = [q for q, k in prep.kinds.items() if k == "numeric"]
+    if numeric:
+        subsets["numeric"] = prep.judged._subset(f"{prep.name}[numeric]", numeric)
+    return {name: {mode: round(score_run(run, sub)["ndcg@10"], 4) for mode, run in runs.items()}
+            for name, sub in subsets.items()}
 
 
 def describe(weights: Weights) -> str:
