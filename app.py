@@ -36,7 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     os.makedirs(app.instance_path, exist_ok=True)
 
-    for part in (db, services, errors, core, health, security, recommend, trainer, api_v1,
+    for part in (services, db, errors, core, health, security, recommend, trainer, api_v1,
                  widget, admin):
         part.init_app(app)
     return app

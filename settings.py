@@ -46,6 +46,11 @@ def defaults(instance: Path) -> dict:
         "EMBEDDING_BACKEND": "auto",  # torch-bf16 for documents where the CPU has bf16
         "MODELS_DIR": str(instance / "models"),
         "CACHE_DIR": str(instance / "cache"),
+        # Seconds between checks for a newer index generation (each worker switches by itself).
+        "INDEX_CHECK_INTERVAL": 1.0,
+        # Migrate the schema at start-up; False leaves it to `casebase db upgrade` (e.g. when the
+        # web user may not run DDL).
+        "CREATE_SCHEMA": True,
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "LOG_QUERIES": True,
         "JSON_AS_ASCII": False,

@@ -15,19 +15,17 @@ negation (没有特产, 什么特产也没有) does not count.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from analysis import segment
+from analysis.segment import SHIPPED_DATA_DIR
+from analysis.segment import normalise
 from analysis.vocabulary import load_vocabulary
 
-DATA_DIR = Path(__file__).parent / "data"
-LEXICON = DATA_DIR / "concepts.yaml"
+LEXICON = SHIPPED_DATA_DIR / "concepts.yaml"
 FACETS = ("models", "industries", "resources")
 GAP = "…"
 MAX_GAP = 4
@@ -78,12 +76,12 @@ def _compile(phrase: str) -> re.Pattern:
 
 
 def load_lexicon(path: Path | None = None) -> Lexicon:
-    """Read and check the lexicon (default: the editor's copy if any, else the shipped file);
+    """Read and check the lexicon (default: the shipped file; an `Analyzer` passes the editor's);
     every concept's facet comes from the vocabulary.
 
     :raise LexiconError: when the file is unreadable or an entry lacks phrases or concepts.
     """
-    path = Path(path) if path else segment.data_file(LEXICON.name)
+    path = Path(path) if path else LEXICON
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -105,24 +103,6 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
     return Lexicon(phrases=tuple(phrases), facets=facets)
 
 
-@lru_cache(maxsize=1)
-def default_lexicon() -> Lexicon:
-    """The lexicon in use, read once per process and again when an editor saves a new one."""
-    return load_lexicon()
-
-
-segment.on_reload(default_lexicon.cache_clear)
-
-
-def _normalise(text: str) -> str:
-    """Full-width to half-width and lower case, one character for one, so offsets stay exact."""
-    out = []
-    for ch in text:
-        folded = unicodedata.normalize("NFKC", ch).lower()
-        out.append(folded if len(folded) == 1 else ch)
-    return "".join(out)
-
-
 def _negated(text: str, start: int, end: int) -> bool:
     return bool(NEGATION_BEFORE.search(text[max(0, start - 6):start])
                 or NEGATION_AFTER.search(text[end:end + 6]))
@@ -130,7 +110,7 @@ def _negated(text: str, start: int, end: int) -> bool:
 
 def tag_text(text: str, lexicon: Lexicon) -> list[ConceptMatch]:
     """Every concept the text speaks of, in text order, one match per concept and phrase found."""
-    norm = _normalise(text or "")
+    norm = normalise(text or "")
     spans = []
     for phrase in lexicon.phrases:
         for m in phrase.pattern.finditer(norm):

@@ -6,6 +6,8 @@ from dataclasses import asdict
 from dataclasses import dataclass
 from functools import cached_property
 
+from casefile.markdown import plain_text
+
 KINDS = ("case", "practice", "overview")
 KIND_LABELS = {"case": "村镇案例", "practice": "工作做法", "overview": "综述"}
 REGION_LEVELS = ("province", "city", "county", "township", "village")
@@ -152,7 +154,6 @@ class Case:
     @cached_property
     def passages(self) -> tuple[tuple[str, str], ...]:
         """(heading, text as a reader sees it) of the summary and of every section."""
-        from casefile.chunk import plain_text  # late: chunk imports this module
 
         return (("摘要", self.summary),) + tuple(
             (s.heading, plain_text(s.text)) for s in self.sections)

@@ -7,20 +7,11 @@ import re
 from dataclasses import dataclass
 
 from casefile.case import Case
+from casefile.markdown import plain_text
 
 # Chinese runs about 0.71 e5 tokens a character: 600 characters stay well inside 512 tokens.
 MAX_CHARS = 600
 SENTENCE_END_RE = re.compile(r"(?<=[。！？；!?;\n])")
-MD_NOISE = [
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
-    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links keep their text
-    (re.compile(r"^\s{0,3}(?:[-*+]|\d+[.)])\s+", re.MULTILINE), ""),  # list markers
-    (re.compile(r"^\s{0,3}#{1,6}\s*", re.MULTILINE), ""),  # headings
-    (re.compile(r"^\s{0,3}>\s?", re.MULTILINE), ""),  # quotes
-    (re.compile(r"(?<!\\)(\*\*|__|`)"), ""),  # emphasis and code marks, unless escaped
-    (re.compile(r"<[^>]{0,200}>"), ""),  # raw HTML tags never reach the index as words
-    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!])"), r"\1"),  # \*\*村 (a masked name) -> **村
-]
 
 
 @dataclass(frozen=True)
@@ -33,14 +24,6 @@ class Chunk:
     def key(self) -> str:
         """Content hash: an unchanged passage is never embedded twice."""
         return hashlib.sha1(f"{self.section}\n{self.text}".encode()).hexdigest()
-
-
-def plain_text(markdown: str) -> str:
-    """Markdown to the words a reader sees (no markers, no HTML)."""
-    text = markdown
-    for pattern, repl in MD_NOISE:
-        text = pattern.sub(repl, text)
-    return re.sub(r"\n{2,}", "\n", text).strip()
 
 
 def split_passages(text: str, limit: int = MAX_CHARS) -> list[str]:

@@ -13,9 +13,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from analysis.segment import analyze
+from analysis.analyzer import Analyzer
 from analysis.segment import normalise
-from analysis.segment import synonym_groups
 from casefile.case import Case
 from casefile.case import Figure
 from casefile.parse import Problem
@@ -26,7 +25,8 @@ CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 
 _SPACE_RE = re.compile(r"\s+")
 
 
-def check_provenance(case: Case, source_text: str | None = None) -> list[Problem]:
+def check_provenance(case: Case, source_text: str | None = None, *,
+                     analyzer: Analyzer) -> list[Problem]:
     """Every problem with the case's sentences; give `source_text` to require verbatim quotes."""
     problems: list[Problem] = []
 
@@ -38,14 +38,14 @@ def check_provenance(case: Case, source_text: str | None = None) -> list[Problem
             ev = case.evidence_for(name, value)
             if ev is None:
                 fail(f"evidence.{name}", f"“{value}”没有出处原句")
-            elif not names_value(ev.quote, value):
+            elif not names_value(ev.quote, value, analyzer):
                 fail(f"evidence.{name}", f"原句里找不到“{value}”或它的同义词：{_cut(ev.quote)}")
     for i, fig in enumerate(case.figures, 1):
         reason = figure_problem(fig)
         if reason:
             fail(f"figures[{i}]", f"{fig.label}：{reason}")
     for ev in case.evidence:
-        if ev.field == "region" and ev.value and not names_value(ev.quote, ev.value):
+        if ev.field == "region" and ev.value and not names_value(ev.quote, ev.value, analyzer):
             fail("evidence.region", f"原句里没有地名“{ev.value}”：{_cut(ev.quote)}")
     quotes = [f.quote for f in case.figures if f.quote] + [e.quote for e in case.evidence]
     publisher = case.source.publisher
@@ -76,26 +76,27 @@ def _found(needle: str, haystack: str) -> bool:
     return _squash(needle) in _squash(haystack)
 
 
-def names_value(sentence: str, value: str) -> bool:
+def names_value(sentence: str, value: str, analyzer: Analyzer) -> bool:
     """Whether `sentence` states the vocabulary `value` (see the module docstring)."""
     if _found(value, sentence):
         return True
-    canon = synonym_groups()
+    canon = analyzer.synonyms
     group = canon.get(value, value)
     if any(_found(word, sentence) for word, c in canon.items() if c == group):
         return True
-    if _found(group, sentence) or _concept_named(sentence, value):
+    if _found(group, sentence) or _concept_named(sentence, value, analyzer):
         return True
-    words = word_cover(value)
+    words = word_cover(value, analyzer)
     return len(words) > 1 and all(_found(w, sentence) for w in words)
 
 
 @lru_cache(maxsize=512)
-def word_cover(value: str) -> tuple[str, ...]:
+def word_cover(value: str, analyzer: Analyzer) -> tuple[str, ...]:
     """The dictionary words that tile `value` left to right (土地流转 -> 土地, 流转), if any.
 
     The importer suggests a facet by the same rule this module checks it with."""
-    subs = {(t.start, t.end): t.text for t in analyze(value) if not t.main and len(t.text) > 1}
+    subs = {(t.start, t.end): t.text for t in analyzer.analyze(value)
+            if not t.main and len(t.text) > 1}
     out, at, norm = [], 0, normalise(value)
     while at < len(norm):
         end = max((e for (s, e) in subs if s == at), default=None)
@@ -106,16 +107,11 @@ def word_cover(value: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _concept_named(sentence: str, value: str) -> bool:
-    """Use issue 13's concept lexicon when this checkout has it."""
-    try:
-        from analysis.concepts import load_lexicon  # noqa: PLC0415 (optional module)
-        from analysis.concepts import tag_text  # noqa: PLC0415
-    except ImportError:
-        return False
+def _concept_named(sentence: str, value: str, analyzer: Analyzer) -> bool:
+    """Whether a `term` entry of the concept lexicon names `value` in the sentence."""
     # Only the reports' own words (`term` entries) state a value; a plain-words `need` phrase
     # infers one (光伏 -> 光照), which is not what the sentence says.
-    return any(m.concept == value and not m.need for m in tag_text(sentence, load_lexicon()))
+    return any(m.concept == value and not m.need for m in analyzer.concepts(sentence))
 
 
 def figure_problem(fig: Figure) -> str | None:

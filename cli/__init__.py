@@ -17,6 +17,7 @@ from cli.library import index
 from cli.library import search
 from cli.library import serve
 from cli.loadtest import loadtest
+from cli.model import model_group
 from cli.recommend import recommend_command
 from cli.users import user_group
 
@@ -27,7 +28,7 @@ def main() -> None:
 
 
 for command in (index, check, search, serve, recommend_command, export_command, db_group,
-                loadtest, eval_command, bench_command, import_command, user_group):
+                loadtest, eval_command, bench_command, import_command, user_group, model_group):
     main.add_command(command)
 
 

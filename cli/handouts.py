@@ -18,27 +18,26 @@ import click
 @click.option("--notes", default="", help="印在首页的备注。")
 def export(case_ids: str, fmt: str, out: str, title: str, notes: str) -> None:
     """把若干案例导出为 Word 讲义或打印版网页（含来源和讨论题）。"""
-    from cli import app_loader  # late: the app (and its database) is only needed here
+    from cli import app_loader  # late: the index is only needed here
     from handouts.docx_export import build_docx
     from handouts.pack import Pack
     from handouts.pack import PackError
     from handouts.pack import load_cases
     from handouts.pack import parse_ids
 
-    app = app_loader.make_app()
+    services = app_loader.make_services()
     try:
         ids = parse_ids([case_ids])
         if not ids:
             raise PackError("请用 --cases 给出至少一个案例 id")
         pack = Pack(ids=tuple(ids)).with_text(title, notes)
-        cases = load_cases(app.extensions["casesearch"].generation().catalog, ids)
+        cases = load_cases(services.search.generation().catalog, ids)
     except PackError as exc:
         raise click.ClickException(exc.message) from None
     if fmt == "docx":
         Path(out).write_bytes(build_docx(pack, cases))
     else:
-        from web.trainer import render_handout
+        from handouts.render import standalone_handout
 
-        with app.test_request_context():
-            Path(out).write_text(render_handout(pack, cases, standalone=True), "utf-8")
+        Path(out).write_text(standalone_handout(pack, cases), "utf-8")
     click.echo(f"已导出 {len(cases)} 篇案例到 {out}（{fmt}）")

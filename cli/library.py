@@ -17,19 +17,15 @@ from cli import app_loader
               help="案例目录（默认取配置 CASES_DIR）。")
 def index(rebuild: bool, cases_dir: str | None) -> None:
     """索引案例目录：新建一代索引，完成后原子切换。"""
-    from indexer.build import build_index
     from indexer.store import BuildLockedError
 
-    app = app_loader.make_app()
-    with app.app_context():
-        service = app.extensions["casesearch"]
-        with app.extensions["casebase_sessionmaker"]() as session:
-            try:
-                report = build_index(Path(cases_dir or app.config["CASES_DIR"]),
-                                     Path(app.config["INDEX_DIR"]), session, service.embedder,
-                                     rebuild=rebuild, progress=sys.stderr.isatty())
-            except BuildLockedError:
-                raise click.ClickException("另一个索引任务正在运行，请稍后再试") from None
+    services = app_loader.make_services(database=True)
+    try:
+        report = services.reindex(rebuild=rebuild, cases_dir=Path(cases_dir) if cases_dir else None)
+    except BuildLockedError:
+        raise click.ClickException("另一个索引任务正在运行，请稍后再试") from None
+    finally:
+        services.close()
     for problem in report.problems:
         click.echo(f"问题：{problem}", err=True)
     click.echo(report.summary())
@@ -44,15 +40,18 @@ def index(rebuild: bool, cases_dir: str | None) -> None:
 def check(directory: str | None, provenance: bool, sources: tuple[str, ...]) -> None:
     """检查案例目录的格式，列出每个有问题的文件、字段和原因。"""
     import settings as config
+    from analysis.analyzer import Analyzer
     from analysis.vocabulary import load_vocabulary
     from casefile.parse import CaseFormatError
     from casefile.parse import case_files
     from casefile.parse import load_case
+    from services import Services
 
     root = Path(directory or config.resolve()["CASES_DIR"])
     if not root.is_dir():
         raise click.ClickException(f"目录不存在：{root}")
     vocab = load_vocabulary()
+    analyzer = Analyzer(Services.from_config().data_dir)  # the editor's dictionary, if any
     files, bad, seen = case_files(root), 0, {}
     for path in files:
         try:
@@ -66,7 +65,7 @@ def check(directory: str | None, provenance: bool, sources: tuple[str, ...]) -> 
             bad += 1
             click.echo(f"{path}: [id] 与 {seen[case.slug]} 的 id 重复")
         elif provenance or sources:
-            bad += _provenance_problems(case, sources)
+            bad += _provenance_problems(case, sources, analyzer)
         seen.setdefault(case.slug, path)
     click.echo(f"检查 {len(files)} 个文件：{len(files) - bad} 个合格，{bad} 个有问题")
     if bad:
@@ -84,12 +83,11 @@ def search(text: str, mode: str, limit: int, as_json: bool) -> None:
     from search.query import QueryError
     from search.query import parse_query
 
-    app = app_loader.make_app()
     try:
         query = parse_query({"q": text, "per_page": str(limit)})
     except QueryError as exc:
         raise click.ClickException(str(exc)) from None
-    result = run_search(app.extensions["casesearch"], query, mode)
+    result = run_search(app_loader.make_services().search, query, mode)
     if as_json:
         click.echo(json.dumps({"query": text, "total": result.total,
                                "related_total": result.related_total, "hits": result.hits},
@@ -108,7 +106,7 @@ def search(text: str, mode: str, limit: int, as_json: bool) -> None:
         click.echo(f"{i:>2}. {tier}{hit['title']}  [{hit['id']}]  {hit['score']:.3f}  {ranks}")
         snippet = hit["snippet"].replace("<mark>", "【").replace("</mark>", "】")
         click.echo(f"    {hit['snippet_section']}：{snippet}")
-        for reason in ev.get("reasons", []):
+        for reason in hit.get("why", []):
             click.echo(f"    {reason}")
 
 
@@ -125,12 +123,12 @@ def serve(host: str, port: int, threads: int) -> None:
     waitress_serve(app, host=host, port=port, threads=threads)
 
 
-def _provenance_problems(case, sources: tuple[str, ...]) -> int:
+def _provenance_problems(case, sources: tuple[str, ...], analyzer) -> int:
     """Echo the case's provenance problems; return 1 when it has any."""
     from casefile.provenance import check_provenance
 
     text = "\n".join(Path(p).read_text(encoding="utf-8") for p in sources) if sources else None
-    problems = check_provenance(case, text)
+    problems = check_provenance(case, text, analyzer=analyzer)
     for problem in problems:
         click.echo(str(problem))
     return 1 if problems else 0

@@ -40,13 +40,13 @@ def read_profile(path: Path):
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def recommend_command(profile_path: Path, limit: int, as_json: bool) -> None:
     """按村情推荐案例：列出条件相近的案例、为何适合和需要注意。"""
-    from cli import app_loader  # late: the app holds config, database and index
+    from cli import app_loader  # late: the services hold config, database and index
     from recommend.engine import recommend
 
     profile = read_profile(profile_path)
-    app = app_loader.make_app()
-    with app.app_context(), app.extensions["casebase_sessionmaker"]() as session:
-        found = recommend(session, app.extensions["casesearch"], profile, limit)
+    services = app_loader.make_services(database=True)
+    with services.sessionmaker() as session:
+        found = recommend(session, services.search, profile, limit)
     if as_json:
         click.echo(json.dumps({"profile": profile.to_dict(),
                                "hits": [r.to_dict() for r in found]},

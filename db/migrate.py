@@ -20,12 +20,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine import make_url
 
-import migrations
 import settings as config
 from db.models import make_engine
 
-# The migration scripts ship beside the packages (in a checkout and in the wheel alike).
-MIGRATIONS = Path(migrations.__file__).resolve().parent
+# The migration scripts ship beside the packages (in a checkout and in the wheel alike). Found by
+# path, not imported: migrations/env.py imports this package, and imports point one way.
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Any fixed 64-bit number; names this project's migration lock among PostgreSQL advisory locks.
 PG_LOCK_KEY = 0x6361_7365_6261_7365  # "casebase"
 

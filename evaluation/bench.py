@@ -78,7 +78,8 @@ def _update_one(world, cases_dir: Path, embedder) -> dict:
     path.write_text(original.rstrip("\n") + "2024年又新增分红10万元。\n", encoding="utf-8")
     try:
         with Session(world.engine) as session:
-            report = build_index(cases_dir, world.service.index_dir, session, embedder)
+            report = build_index(cases_dir, world.service.index_dir, session, embedder,
+                                 analyzer=world.service.analyzer)
     finally:
         path.write_text(original, encoding="utf-8")
     return {"seconds": report.seconds, "embedded": report.embedded,
@@ -103,7 +104,7 @@ def _latencies(service, cases_dir: Path) -> tuple[dict, dict]:
                     queries, lambda q: brute_force_top(gen.vectors, qvecs[q])))}
     arrays = gen.keyword.arrays
     fast = Bm25sBaseline.build(terms.read_table(gen.path), arrays.k1, arrays.b)
-    tokens = {q: query_tokens(q) for q in queries}
+    tokens = {q: query_tokens(gen.analyzer, q) for q in queries}
     baseline["bm25s"] = percentiles(_time_each(queries, lambda q: fast.search(tokens[q])))
     baseline["bm25s_build_s"] = fast.build_seconds
     return product, baseline

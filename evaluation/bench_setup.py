@@ -91,13 +91,13 @@ class Bm25sBaseline:
         return self.model.retrieve([tokens or [""]], k=k, show_progress=False, n_threads=0)
 
 
-def query_tokens(text: str) -> list[str]:
+def query_tokens(analyzer, text: str) -> list[str]:
     """The words and canonical forms the product's keyword search scores for `text`."""
     from search.keyword import plan_query
     from search.query import parse_query
 
     q = parse_query({"q": text})
-    return [f for g in plan_query(q.terms_text, q.phrases).groups for f in g.forms]
+    return [f for g in plan_query(analyzer, q.terms_text, q.phrases).groups for f in g.forms]
 
 
 def brute_force_top(vectors: np.ndarray, qvec: np.ndarray, k: int = 10) -> np.ndarray:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.analyzer import Analyzer
 from casefile.case import Case
 from casefile.case import Region
 from casefile.case import Source
@@ -120,10 +121,11 @@ def build_world(workdir: Path, embedder, cases_dir: Path | None = None,
     workdir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(f"sqlite:///{workdir / 'eval.sqlite'}")
     create_schema(engine)
+    analyzer = Analyzer().warm_up()  # the shipped data files: an evaluation never reads edits
     with Session(engine) as session:
         report = build_index(Path(cases_dir or workdir / "none"), workdir / "index", session,
-                             embedder, cases=cases)
-    service = SearchService(workdir / "index", embedder, check_interval=3600)
+                             embedder, analyzer=analyzer, cases=cases)
+    service = SearchService(workdir / "index", embedder, analyzer, check_interval=3600)
     return World(service, report, engine)
 
 

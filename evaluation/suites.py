@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from casefile.chunk import plain_text
+from casefile.markdown import plain_text
 from evaluation.metrics import METRICS
 from evaluation.metrics import Bm25Baseline
 from evaluation.metrics import Judged

@@ -1,8 +1,7 @@
 """Data for the print handout page; the web view and the CLI render the same template with it.
 
-The template (`templates/handout.html`) needs the app's Jinja environment for its sanitising
-`markdown` filter, so rendering happens where an app exists (web/trainer.py `render_handout`);
-this module stays free of Flask.
+The web view (web/trainer.py) renders `templates/handout.html` with it inside the app;
+`handouts.render` renders the same template without an app for `casebase export`.
 """
 
 from __future__ import annotations

@@ -14,13 +14,15 @@ from importer.model import ImportFailed
 from importer.model import ImportResult
 
 if TYPE_CHECKING:
+    from analysis.analyzer import Analyzer
     from analysis.vocabulary import Vocabulary
 
 __all__ = ["Draft", "ImportFailed", "ImportResult", "import_file", "import_text"]
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
-def import_file(path: Path, vocab: Vocabulary, *, original_name: str | None = None,
+def import_file(path: Path, vocab: Vocabulary, *, analyzer: Analyzer,
+                original_name: str | None = None,
                 max_bytes: int = DEFAULT_MAX_BYTES) -> ImportResult:
     """Read one report and split it into drafts.
 
@@ -34,14 +36,14 @@ def import_file(path: Path, vocab: Vocabulary, *, original_name: str | None = No
 
     name = original_name or Path(path).name
     document = read_document(Path(path), name, max_bytes)
-    return build_result(document, name, vocab)
+    return build_result(document, name, vocab, analyzer)
 
 
-def import_text(text: str, name: str, vocab: Vocabulary) -> ImportResult:
+def import_text(text: str, name: str, vocab: Vocabulary, *, analyzer: Analyzer) -> ImportResult:
     """Import Markdown or plain text already in memory (`name` picks which)."""
     from importer.build import build_result
     from importer.readers import read_markdown
     from importer.readers import read_plain
 
     reader = read_markdown if name.lower().endswith((".md", ".markdown")) else read_plain
-    return build_result(reader(text), name, vocab)
+    return build_result(reader(text), name, vocab, analyzer)

@@ -13,7 +13,7 @@ from importer.split import find_units
 from importer.text import sentences_of
 
 
-def build_result(document: Document, name: str, vocab) -> ImportResult:
+def build_result(document: Document, name: str, vocab, analyzer) -> ImportResult:
     """:raise ImportFailed: when the text is empty or describes no case and no line of work."""
     text = document.text()
     if not text.strip():
@@ -29,7 +29,8 @@ def build_result(document: Document, name: str, vocab) -> ImportResult:
     if not document.title:
         warnings.append(f"没有找到中文标题，来源暂记为文件名“{source_name}”，请改成报告的标题")
     holes = [span for u in units if u.kind == "case" for span in u.spans + u.context]
-    drafts = [build_draft(u, text, sentences, vocab, place, source_name, holes) for u in units]
+    drafts = [build_draft(u, text, sentences, vocab, place, source_name, holes,
+                          analyzer) for u in units]
     masked = [u for u in units if u.masked]
     if len(masked) > 1:
         warnings.append(f"原文有 {len(masked)} 处隐去名称的“**村”，按不同的村各出一篇草稿，"

@@ -59,11 +59,11 @@ def figure_meta(fig: FoundFigure, quote: str) -> dict:
 
 
 def build_draft(unit: Unit, text: str, sentences: Sentences, vocab, place: Place,
-                source_name: str, holes: list[tuple[int, int]]) -> Draft:
+                source_name: str, holes: list[tuple[int, int]], analyzer) -> Draft:
     own = subtract(unit.spans, holes) if unit.kind != "case" else unit.spans
     cited = sentences_in(sentences, unit.spans + unit.context)
     # A line of work lists its examples' models and resources, but not their numbers.
-    facets = suggest(text, unit.spans, sentences, vocab)
+    facets = suggest(text, unit.spans, sentences, vocab, analyzer)
     figures = [figure_meta(f, q) for f, q in unit_figures(text, own, sentences)]
     region, region_quote = _region(unit, place, cited)
     own_text = "".join(text[s:e] for s, e in own)

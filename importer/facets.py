@@ -20,35 +20,17 @@ TERRAIN_WORDS = {"平原": "平原", "丘陵": "丘陵", "山区": "山区", "�
                  "山村": "山区", "近郊": "城郊"}
 
 
-@lru_cache(maxsize=1)
-def _synonyms() -> dict[str, set[str]]:
-    """Canonical word -> every word of its group (the canonical included)."""
-    from analysis.segment import synonym_groups
-
-    groups: dict[str, set[str]] = {}
-    for word, canon in synonym_groups().items():
-        groups.setdefault(canon, {canon}).add(word)
-    return groups
-
-
-@lru_cache(maxsize=1024)
-def _aliases(value: str) -> frozenset[str]:
-    for group in _synonyms().values():
-        if value in group:
-            return frozenset(group | {value})
-    return frozenset({value})
-
-
-def _lexicon():
-    try:
-        from analysis.concepts import default_lexicon
-    except ImportError:  # the concept lexicon is optional: the vocabulary matcher still runs
-        return None
-    return default_lexicon()
+@lru_cache(maxsize=4096)
+def _aliases(value: str, analyzer) -> frozenset[str]:
+    """The value and every word of its synonym group."""
+    canon = analyzer.synonyms
+    group = canon.get(value, value)
+    words = {w for w, c in canon.items() if c == group}
+    return frozenset(words | {group, value}) if words or group != value else frozenset({value})
 
 
 def suggest(text: str, spans: list[tuple[int, int]], sentences: Sentences,
-            vocab) -> dict[str, dict[str, str]]:
+            vocab, analyzer) -> dict[str, dict[str, str]]:
     """facet -> value -> sentence, for words found inside the spans (the case's own text)."""
     found: dict[str, dict[str, str]] = {f: {} for f in (*FACETS, "terrain")}
 
@@ -61,27 +43,22 @@ def suggest(text: str, spans: list[tuple[int, int]], sentences: Sentences,
         piece = text[start:end]
         for facet in FACETS:
             for value in sorted(getattr(vocab, facet)):
-                pos = _first(piece, _aliases(value), value)
+                pos = _first(piece, _aliases(value, analyzer), value, analyzer)
                 if pos is not None:
                     note(facet, value, start + pos)
         for word, terrain in TERRAIN_WORDS.items():
             if terrain in vocab.terrain and word in piece:
                 note("terrain", terrain, start + piece.index(word))
-        for facet, value, pos in _concepts(piece, vocab):
+        for facet, value, pos in _concepts(piece, vocab, analyzer):
             note(facet, value, start + pos)
     return found
 
 
-def _concepts(piece: str, vocab) -> list[tuple[str, str, int]]:
+def _concepts(piece: str, vocab, analyzer) -> list[tuple[str, str, int]]:
     """Lexicon concepts named plainly. A two-character phrase that points at several concepts
     (红色 -> 红色资源, 红色旅游, 红色教育培训; 就业 -> 劳务服务, 留守就业) is too vague to
     suggest any of them; 盘活 -> 资产盘活 alone is plain enough."""
-    lexicon = _lexicon()
-    if lexicon is None:
-        return []
-    from analysis.concepts import tag_text
-
-    matches = [m for m in tag_text(piece, lexicon) if not m.need]
+    matches = [m for m in analyzer.concepts(piece) if not m.need]
     per_span: dict[tuple[int, int], int] = {}
     for m in matches:
         per_span[(m.start, m.end)] = per_span.get((m.start, m.end), 0) + 1
@@ -90,11 +67,11 @@ def _concepts(piece: str, vocab) -> list[tuple[str, str, int]]:
             and (m.end - m.start >= 3 or per_span[(m.start, m.end)] == 1)]
 
 
-def _first(piece: str, words: frozenset[str], value: str) -> int | None:
+def _first(piece: str, words: frozenset[str], value: str, analyzer) -> int | None:
     hits = [piece.find(w) for w in words if w and w in piece]
     if hits:
         return min(hits)
-    cover = word_cover(value)
+    cover = word_cover(value, analyzer)
     if len(cover) < 2:
         return None
     at = 0

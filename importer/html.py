@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
+from importer.decode import decode_text
 from importer.document import Document
 from importer.document import clean_line
 from importer.document import make_blocks
 from importer.model import ImportFailed
-from importer.readers import decode_text
 
 CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
 BLOCK_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "blockquote", "pre",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 from pathlib import Path
 
+from importer.decode import decode_text
 from importer.document import Block
 from importer.document import Document
 from importer.document import first_chinese_heading
@@ -17,8 +17,6 @@ SUFFIXES = (".docx", ".pdf", ".html", ".htm", ".md", ".markdown", ".txt")
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 LIST_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 PARAGRAPH_END = ("。", "！", "？", "”", "；")
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 def read_document(path: Path, name: str, max_bytes: int) -> Document:
@@ -58,31 +56,6 @@ def _unknown_type(suffix: str, name: str) -> str:
         return f"“{name}”是旧版 Word（.doc）文件，不支持：请在 Word 里“另存为”.docx 后再上传"
     shown = f"“{suffix}”" if suffix else "（没有扩展名）"
     return f"“{name}”：不支持的文件类型{shown}，请上传 .docx、.pdf、.html、.md 或 .txt 文件"
-
-
-def decode_text(raw: bytes, name: str) -> tuple[str, list[str]]:
-    """UTF-8 first (with or without BOM), then GB18030, which covers GBK and GB2312."""
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            try:
-                return _checked(raw.decode(encoding), name), []
-            except UnicodeDecodeError:
-                break
-    try:
-        return _checked(raw.decode("utf-8"), name), []
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = raw.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ImportFailed(f"无法识别“{name}”的文字编码：请另存为 UTF-8 后再上传") from None
-    return _checked(text, name), [f"“{name}”按 GBK（GB18030）编码读取，请核对有无乱码"]
-
-
-def _checked(text: str, name: str) -> str:
-    if "\x00" in text:
-        raise ImportFailed(f"“{name}”含有空字符，不是文本文件")
-    return text
 
 
 def read_markdown(text: str) -> Document:

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 from whoosh import index as whoosh_index
 
+from analysis.analyzer import Analyzer
+from analysis.analyzer import CaseTokenizer
 from analysis.concepts import case_concepts
-from analysis.concepts import default_lexicon
 from analysis.figures import text_figures
 from analysis.vocabulary import load_vocabulary
 from casefile.case import Case
@@ -82,7 +83,7 @@ class _Previous:
 
 
 def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
-                rebuild: bool = False, progress: bool = False,
+                analyzer: Analyzer, rebuild: bool = False, progress: bool = False,
                 cases: dict[str, Case] | None = None) -> BuildReport:
     """Index `cases_dir` into a new generation of `index_dir` and switch to it when complete.
 
@@ -98,19 +99,19 @@ def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
         report = BuildReport()
         prev = _previous(index_dir, embedder, rebuild)
         if cases is None:
-            cases, files = _load_cases(Path(cases_dir), report, prev)
+            cases, files = _load_cases(Path(cases_dir), report, prev, analyzer)
         else:
             cases, files = reuse.LiveCases(cases, {}), {}
         live = _classify(cases, prev, report)
         name, partial = store.new_generation(index_dir)
         try:
-            _write_whoosh(partial, live, prev, report)
-            _write_terms(partial, live, prev, report)
+            _write_whoosh(partial, live, prev, report, analyzer)
+            _write_terms(partial, live, prev, report, analyzer)
             _write_vectors(partial, live, prev, embedder, report, progress)
             _write_catalog(partial, live)
-            _write_concepts(partial, live, prev, report)
-            _write_figures(partial, live, prev, report)
-            store.write_json(partial / reuse.FILES, {"analysis": reuse.analysis_fingerprint(),
+            _write_concepts(partial, live, prev, report, analyzer)
+            _write_figures(partial, live, prev, report, analyzer)
+            store.write_json(partial / reuse.FILES, {"analysis": analyzer.fingerprint,
                                                      "files": files})
             _write_sql(session, live, report)
             report.generation = name
@@ -125,13 +126,13 @@ def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
         return report
 
 
-def _load_cases(cases_dir: Path, report: BuildReport, prev: _Previous
+def _load_cases(cases_dir: Path, report: BuildReport, prev: _Previous, analyzer: Analyzer
                 ) -> tuple[reuse.LiveCases, dict]:
     """Parse new and changed files; carry over the entries of files untouched since `prev`."""
     vocab = load_vocabulary()
     known = {}
     if prev.whoosh_dir is not None and prev.terms is not None:
-        known = reuse.unchanged_files(prev.files, reuse.analysis_fingerprint())
+        known = reuse.unchanged_files(prev.files, analyzer.fingerprint)
     cases: dict[str, Case] = {}
     stored: dict[str, dict] = {}
     files: dict[str, list] = {}
@@ -188,9 +189,7 @@ def _read_previous(path: Path, embedder, rebuild: bool) -> _Previous:
     whoosh_index.open_dir(str(path / "whoosh")).reader().close()  # linked below: must be whole
     files = store.read_json(path / reuse.FILES) if (path / reuse.FILES).exists() else {}
     concepts = store.read_json(path / CONCEPTS) if (path / CONCEPTS).exists() else {}
-    figures = store.read_json(path / FIGURES) if (path / FIGURES).exists() else {}
-    # Figures read with another analysis (figure reader, dictionaries) are read again.
-    figures = figures["cases"] if figures.get("analysis") == reuse.analysis_fingerprint() else None
+    figures = store.read_json(path / FIGURES) if (path / FIGURES).exists() else None
     return _Previous(catalog, path / "whoosh", vectors, terms.read_table(path), chunks, files,
                      concepts, figures)
 
@@ -222,7 +221,7 @@ def _classify(live: reuse.LiveCases, prev: _Previous, report: BuildReport) -> re
 
 
 def _write_whoosh(partial: Path, live: reuse.LiveCases, prev: _Previous,
-                  report: BuildReport) -> None:
+                  report: BuildReport, analyzer: Analyzer) -> None:
     target = partial / "whoosh"
     if prev.whoosh_dir is not None and prev.whoosh_dir.exists():
         store.link_tree(prev.whoosh_dir, target)
@@ -230,9 +229,10 @@ def _write_whoosh(partial: Path, live: reuse.LiveCases, prev: _Previous,
         changed = report.added + report.updated
     else:
         target.mkdir()
-        ix = whoosh_index.create_in(str(target), case_schema())
+        ix = whoosh_index.create_in(str(target), case_schema(analyzer))
         changed = list(live)
     with ix.writer(limitmb=256) as writer:
+        CaseTokenizer.bind(writer.schema, analyzer)  # the schema read back from disk has none
         for slug in report.deleted:
             writer.delete_by_term("slug", slug)
         for slug in changed:
@@ -241,10 +241,10 @@ def _write_whoosh(partial: Path, live: reuse.LiveCases, prev: _Previous,
 
 
 def _write_terms(partial: Path, live: reuse.LiveCases, prev: _Previous,
-                 report: BuildReport) -> None:
+                 report: BuildReport, analyzer: Analyzer) -> None:
     """Term arrays for BM25: previous rows of unchanged cases, fresh rows for the rest."""
     changed = set(report.added + report.updated)
-    terms.write_table(partial, terms.build_table(live, prev.terms, changed))
+    terms.write_table(partial, terms.build_table(live, prev.terms, changed, analyzer))
 
 
 def _passages(live: reuse.LiveCases, prev: _Previous, changed: set[str]) -> list[tuple]:
@@ -290,31 +290,34 @@ def _write_catalog(partial: Path, live: reuse.LiveCases) -> None:
 
 
 def _write_concepts(partial: Path, live: reuse.LiveCases, prev: _Previous,
-                    report: BuildReport) -> None:
+                    report: BuildReport, analyzer: Analyzer) -> None:
     """Each case's concepts (analysis/concepts.py), the third evidence source of search.
 
     Unchanged cases keep their tags when the lexicon and analysis are the same as last build.
     """
-    fingerprint = reuse.analysis_fingerprint()
+    fingerprint = analyzer.fingerprint
     old = prev.concepts.get("cases", {}) if prev.concepts.get("analysis") == fingerprint else {}
     changed = set(report.added) | set(report.updated)
-    lexicon = default_lexicon()
+    lexicon = analyzer.lexicon
     tagged = {s: old[s] if s in old and s not in changed else case_concepts(live[s], lexicon)
               for s in sorted(live)}
     store.write_json(partial / CONCEPTS, {"analysis": fingerprint, "cases": tagged})
 
 
 def _write_figures(partial: Path, live: reuse.LiveCases, prev: _Previous,
-                   report: BuildReport) -> None:
+                   report: BuildReport, analyzer: Analyzer) -> None:
     """Figures read from the text of cases whose front matter states none (a corpus of plain
     passages), so numeric conditions work on it; a whole area's figures are left out.
     Unchanged cases keep what the previous build read."""
     changed = set(report.added) | set(report.updated)
+    # Figures read with another analysis (dictionaries, lexicon) are read again.
+    old = prev.figures if prev.figures and prev.figures.get("analysis") == analyzer.fingerprint \
+        else None
     read = {}
     for slug in sorted(live):
-        if prev.figures is not None and slug not in changed:
-            if slug in prev.figures:
-                read[slug] = prev.figures[slug]
+        if old is not None and slug not in changed:
+            if slug in old["cases"]:
+                read[slug] = old["cases"][slug]
             continue
         case = live[slug]
         if case.figures or case.kind == "overview":
@@ -325,7 +328,7 @@ def _write_figures(partial: Path, live: reuse.LiveCases, prev: _Previous,
                  for f, own in text_figures(text) if own]
         if found:
             read[slug] = found
-    store.write_json(partial / FIGURES, {"analysis": reuse.analysis_fingerprint(), "cases": read})
+    store.write_json(partial / FIGURES, {"analysis": analyzer.fingerprint, "cases": read})
 
 
 def _write_sql(session: Session, live: reuse.LiveCases, report: BuildReport) -> None:

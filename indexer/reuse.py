@@ -8,27 +8,16 @@ Markdown file of a 10,000-case library is what an update of one case used to spe
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator
 from collections.abc import Mapping
 from pathlib import Path
 
-from analysis.segment import DATA_DIR
 from casefile.case import Case
 from casefile.case import case_from_dict
 from casefile.case import case_to_dict
 
 FILES = "files.json"  # {"analysis": fingerprint, "files": {path: [size, mtime_ns, slug]}}
-
-
-def analysis_fingerprint() -> str:
-    """Digest of the data files that change how a case is parsed and analysed."""
-    digest = hashlib.sha256()
-    for path in sorted(DATA_DIR.glob("*")):
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 def signature(path: Path) -> list:

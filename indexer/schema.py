@@ -6,21 +6,19 @@ from whoosh.fields import ID
 from whoosh.fields import TEXT
 from whoosh.fields import Schema
 
-from analysis.segment import case_analyzer
+from analysis.analyzer import Analyzer
 from casefile.case import Case
-from casefile.chunk import plain_text
+from casefile.markdown import plain_text
 
-# Field weights for BM25F: a word in the title or the structured traits says more about what the
-# case is than the same word deep in its body.
-FIELD_BOOSTS = {"title": 3.0, "summary": 2.0, "traits": 2.0, "body": 1.0}
-TEXT_FIELDS = tuple(FIELD_BOOSTS)
+# Keyword scores come from the term arrays (one bag over all four fields); Whoosh keeps each
+# field's positions for quoted-phrase checks.
+TEXT_FIELDS = ("title", "summary", "traits", "body")
 
 
-def case_schema() -> Schema:
-    analyzer = case_analyzer()
+def case_schema(analyzer: Analyzer) -> Schema:
+    tokenizer = analyzer.whoosh_tokenizer()
     text = {
-        name: TEXT(analyzer=analyzer, field_boost=boost, phrase=True, chars=True)
-        for name, boost in FIELD_BOOSTS.items()
+        name: TEXT(analyzer=tokenizer, phrase=True, chars=True) for name in TEXT_FIELDS
     }
     # Filters and facets are computed from the generation's catalog, not from Whoosh fields.
     return Schema(slug=ID(stored=True, unique=True), kind=ID(stored=True), **text)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from analysis.segment import analyze
+from analysis.analyzer import Analyzer
 from casefile.case import Case
 from indexer import store
 from indexer.schema import TEXT_FIELDS
@@ -46,19 +46,20 @@ class TermTable:
         return np.asarray(self.counts.sum(axis=1)).ravel().astype(np.float32)
 
 
-def case_tokens(case: Case) -> list[str]:
+def case_tokens(case: Case, analyzer: Analyzer) -> list[str]:
     """Every token Whoosh indexes for the case's text fields, sub-words and synonyms included."""
     doc = case_document(case)
-    return [t.text for name in TEXT_FIELDS for t in analyze(doc[name], mode="index")]
+    return [t.text for name in TEXT_FIELDS for t in analyzer.analyze(doc[name], mode="index")]
 
 
-def _rows(cases: list[Case], vocab: list[str], column: dict[str, int]) -> sparse.csr_matrix:
+def _rows(cases: list[Case], vocab: list[str], column: dict[str, int], analyzer: Analyzer
+          ) -> sparse.csr_matrix:
     """Count rows for `cases`, adding unseen terms to `vocab`/`column` in place."""
     data: list[int] = []
     indices: list[int] = []
     indptr = [0]
     for case in cases:
-        for term, n in sorted(Counter(case_tokens(case)).items()):
+        for term, n in sorted(Counter(case_tokens(case, analyzer)).items()):
             col = column.get(term)
             if col is None:
                 col = column[term] = len(vocab)
@@ -71,8 +72,8 @@ def _rows(cases: list[Case], vocab: list[str], column: dict[str, int]) -> sparse
          np.asarray(indptr, dtype=np.int64)), shape=(len(cases), max(len(vocab), 1)))
 
 
-def build_table(live: dict[str, Case], previous: TermTable | None = None,
-                changed: set[str] = frozenset()) -> TermTable:
+def build_table(live: dict[str, Case], previous: TermTable | None,
+                changed: set[str], analyzer: Analyzer) -> TermTable:
     """The table of `live`, reusing `previous` rows of every case not in `changed`."""
     slugs = sorted(live)
     vocab = list(previous.vocab) if previous else []
@@ -81,7 +82,7 @@ def build_table(live: dict[str, Case], previous: TermTable | None = None,
     keep = [s for s in slugs if s in old_row and s not in changed]
     kept = set(keep)
     fresh = [s for s in slugs if s not in kept]
-    new_rows = _rows([live[s] for s in fresh], vocab, column)
+    new_rows = _rows([live[s] for s in fresh], vocab, column, analyzer)
     width = max(len(vocab), 1)
     parts = []
     if keep:

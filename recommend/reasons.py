@@ -1,6 +1,6 @@
-"""Text evidence for recommendations: the goals' words (BM25F) and the profile's meaning.
+"""Text evidence for recommendations: the goals' words (BM25) and the profile's meaning.
 
-Words go through the same analyzer, synonyms, fields and BM25F weighting as search, so that
+Words go through the same analyzer, synonyms and Okapi BM25 arrays as keyword search, so that
 "老村部" finds 闲置村部 even without a usable embedding model. Unlike a search query, a goals
 text is long and colloquial: only words that can tell entries apart are kept, and any of them
 may match (plain OR), since no entry is expected to hold them all.
@@ -12,14 +12,12 @@ import math
 
 import numpy as np
 
-from indexer.schema import TEXT_FIELDS
 from recommend.profile import VillageProfile
 from search.generation import Generation
 from search.generation import SearchService
 from search.keyword import KeywordPlan
-from search.keyword import build_query
+from search.keyword import keyword_hits
 from search.keyword import plan_query
-from search.keyword import weighting
 from search.query import clean_text
 from search.vector import case_scores
 
@@ -31,15 +29,18 @@ WORDS_COVERAGE_SHARE = 0.5  # words score = share * coverage + (1 - share) * bm2
 WORD_HITS_LIMIT = 500  # entries further down the goals' keyword ranking get no words credit
 
 
-def distinctive(searcher, plan: KeywordPlan) -> tuple[KeywordPlan, dict[str, float]]:
+def distinctive(arrays, plan: KeywordPlan) -> tuple[KeywordPlan, dict[str, float]]:
     """The goal words that can tell entries apart, and each one's idf: a long colloquial text
-    is full of words every case shares (集体经济), single characters (用, 上) and filler."""
-    n = max(searcher.doc_count(), 1)
+    is full of words every case shares (集体经济), single characters (用, 上) and filler.
+
+    :param arrays: the generation's `search.bm25.Bm25Arrays`.
+    """
+    n = max(arrays.n, 1)
     kept, idf = [], {}
     for g in plan.groups:
         if (len(g.word) < 2 and not g.literal) or g.word in GOAL_FILLER:
             continue
-        df = max(searcher.doc_frequency(f, form) for f in TEXT_FIELDS for form in g.forms)
+        df = max(len(arrays.holding(form)) for form in g.forms)
         if df <= COMMON_WORD_SHARE * n:
             kept.append(g)
             idf[g.word] = math.log(1 + (n - df + 0.5) / (df + 0.5))
@@ -49,21 +50,18 @@ def distinctive(searcher, plan: KeywordPlan) -> tuple[KeywordPlan, dict[str, flo
 def word_scores(gen: Generation, goals: str) -> dict[str, tuple[float, list[str]]]:
     """Keyword evidence of the goals per entry: score in [0, 1] and the goal words it holds."""
     out: dict[str, tuple[float, list[str]]] = {}
-    with gen.ix.searcher(weighting=weighting()) as searcher:
-        plan, idf = distinctive(searcher, plan_query(clean_text(goals), ()))
-        query = build_query(plan) if plan.groups else None
-        if query is None:
-            return out
-        results = searcher.search(query, limit=WORD_HITS_LIMIT, terms=True)
-        top, total = (results[0].score if results else 0.0), sum(idf.values()) or 1.0
-        for hit in results:
-            found = {t.decode("utf-8") if isinstance(t, bytes) else t
-                     for _, t in hit.matched_terms()}
-            matched = [g.word for g in plan.groups if found.intersection(g.forms)]
-            coverage = sum(idf[w] for w in matched) / total
-            relative = hit.score / top if top > 0 else 0.0
-            out[hit["slug"]] = (WORDS_COVERAGE_SHARE * coverage
-                                + (1 - WORDS_COVERAGE_SHARE) * relative, matched)
+    plan, idf = distinctive(gen.keyword.arrays,
+                            plan_query(gen.analyzer, clean_text(goals), ()))
+    if not plan.groups:
+        return out
+    hits = keyword_hits(gen.keyword, plan, limit=WORD_HITS_LIMIT)
+    top, total = max((h.score for h in hits), default=0.0), sum(idf.values()) or 1.0
+    for hit in hits:
+        matched = [g.word for g in plan.groups if hit.matched.intersection(g.forms)]
+        coverage = sum(idf[w] for w in matched) / total
+        relative = hit.score / top if top > 0 else 0.0
+        out[hit.slug] = (WORDS_COVERAGE_SHARE * coverage
+                         + (1 - WORDS_COVERAGE_SHARE) * relative, matched)
     return out
 
 

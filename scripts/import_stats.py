@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from analysis.analyzer import Analyzer
 from analysis.vocabulary import load_vocabulary
 from casefile.parse import case_files
 from casefile.parse import load_case
@@ -35,7 +36,7 @@ def figure_keys(figures) -> list[tuple]:
 
 def main(report: str, cases_dir: str = "cases") -> None:
     vocab = load_vocabulary()
-    result = import_file(Path(report), vocab)
+    result = import_file(Path(report), vocab, analyzer=Analyzer())
     shipped = [load_case(p, vocab) for p in case_files(Path(cases_dir))]
     kinds = {k: sum(d.kind == k for d in result.drafts) for k in ("overview", "practice", "case")}
     print(f"草稿 {len(result.drafts)} 篇：{kinds}；提示 {len(result.warnings)} 条")

@@ -4,7 +4,7 @@ The query is tagged with the same lexicon the build used on every case (analysis
 Each phrase found in the query counts once, by the rarest concept it points to that the case
 holds (a need like 卖不上价 is answered by 加工, 品牌 or 电商, any of them); a case's score is the
 idf-weighted share of the query's phrases it answers, each saturating with the case's strength
-on the concept. The same matches say why a case was found ("按需求“地没人种”匹配到：土地托管").
+on the concept. The same matches say why a case was found ("按需求匹配：土地托管（“地没人种”）").
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import field
 
 from analysis.concepts import ConceptMatch
 from analysis.concepts import Lexicon
-from analysis.concepts import default_lexicon
 from analysis.concepts import tag_text
 
 SATURATION = 2.0  # a case strength of 2 gives half of the phrase's weight, 6 three quarters
@@ -90,7 +89,7 @@ def place_pattern(catalog) -> re.Pattern:
 
 def read_query(text: str, gen, lexicon: Lexicon | None = None) -> QueryConcepts:
     """The concepts a query speaks of, weighted by how rare they are in this library."""
-    matches = tag_text(text, lexicon or default_lexicon())
+    matches = tag_text(text, lexicon or gen.analyzer.lexicon)
     idf = gen.concept_idf
     weights = {m.concept: idf[m.concept] for m in matches if m.concept in idf}
     needs = any(m.need for m in matches)

@@ -77,7 +77,7 @@ class Evidence:
 def gather(service: SearchService, gen: Generation, query: SearchQuery,
            mode: str = "hybrid") -> Evidence | None:
     """Keyword, meaning, concept and numeric evidence for a non-empty query (None: no words)."""
-    plan = plan_query(query.terms_text, query.phrases)
+    plan = plan_query(gen.analyzer, query.terms_text, query.phrases)
     if not plan.groups and not plan.phrases and not query.conditions:
         return None
     out = Evidence(words=plan.words)
@@ -150,10 +150,10 @@ def hit_view(gen: Generation, hit: Hit, case: Case, browsing: bool = False) -> d
     fallback = None
     if hit.chunk is not None:
         fallback = (gen.chunk_sections[hit.chunk], gen.chunk_texts[hit.chunk])
-    snippet = best_snippet(case, hit.matched, fallback)
+    snippet = best_snippet(gen.analyzer, case, hit.matched, fallback)
     return {
         **case_card(case),
-        "title_html": highlight(case.title, hit.matched),
+        "title_html": highlight(gen.analyzer, case.title, hit.matched),
         "snippet": snippet.html,
         "snippet_section": snippet.section,
         "score": round(hit.score, 4),

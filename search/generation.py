@@ -14,6 +14,8 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.index import IndexError as WhooshIndexError
 
+from analysis.analyzer import Analyzer
+from analysis.concepts import case_concepts
 from casefile.case import Case
 from casefile.case import case_from_dict
 from indexer import store
@@ -45,6 +47,7 @@ class Generation:
     dim: int
     keyword: KeywordIndex  # term arrays and phrase checker, open for the generation's life
     concepts: dict[str, dict[str, int]] = field(default_factory=dict)  # slug -> concept -> strength
+    analyzer: Analyzer | None = None  # reads queries as the build read the cases
     read_figures: dict[str, list[dict]] = field(default_factory=dict)  # figures read at index time
     # Derived tables, computed once when the generation loads (derive()).
     concept_idf: dict[str, float] = field(default_factory=dict)  # concept -> idf over the cases
@@ -68,10 +71,10 @@ class Generation:
         return self
 
 
-def load_generation(path: Path) -> Generation:
+def load_generation(path: Path, analyzer: Analyzer) -> Generation:
     """Open every store of one generation; raise IndexCorruptError when any part is unreadable."""
     try:
-        gen = _open_generation(path)
+        gen = _open_generation(path, analyzer)
         gen.ix.reader().close()  # open_dir reads only the TOC: touch the segment files too
     except store.IndexCorruptError:
         raise
@@ -80,7 +83,7 @@ def load_generation(path: Path) -> Generation:
     return gen
 
 
-def _open_generation(path: Path) -> Generation:
+def _open_generation(path: Path, analyzer: Analyzer) -> Generation:
     try:
         manifest = store.read_json(path / "manifest.json")
         catalog = {s: case_from_dict(d) for s, d in store.read_json(path / "catalog.json").items()}
@@ -88,7 +91,7 @@ def _open_generation(path: Path) -> Generation:
         vectors = np.load(path / "vectors.npy", mmap_mode="r")
         ix = whoosh_index.open_dir(str(path / "whoosh"))
         table = terms.read_table(path)
-        concepts = _read_concepts(path, catalog)
+        concepts = _read_concepts(path, catalog, analyzer)
         figures = store.read_json(path / "figures.json")["cases"] if (
             path / "figures.json").exists() else {}
     except (OSError, ValueError, KeyError, TypeError, WhooshIndexError) as exc:
@@ -108,19 +111,16 @@ def _open_generation(path: Path) -> Generation:
         chunk_sections=[c["section"] for c in chunks], chunk_texts=[c["text"] for c in chunks],
         vectors=np.ascontiguousarray(vectors, dtype=np.float32), embedder=manifest["embedder"],
         dim=int(manifest["dim"]), keyword=KeywordIndex(Bm25Arrays(table), PhraseChecker(ix)),
-        concepts=concepts, read_figures=figures,
+        concepts=concepts, analyzer=analyzer, read_figures=figures,
     ).derive()
 
 
-def _read_concepts(path: Path, catalog: dict[str, Case]) -> dict[str, dict[str, int]]:
+def _read_concepts(path: Path, catalog: dict[str, Case], analyzer: Analyzer
+                   ) -> dict[str, dict[str, int]]:
     """The generation's case concepts; a generation built before them is tagged on load."""
     if (path / "concepts.json").exists():
         return store.read_json(path / "concepts.json")["cases"]
-    from analysis.concepts import case_concepts
-    from analysis.concepts import default_lexicon
-
-    lexicon = default_lexicon()
-    return {slug: case_concepts(case, lexicon) for slug, case in catalog.items()}
+    return {slug: case_concepts(case, analyzer.lexicon) for slug, case in catalog.items()}
 
 
 class SearchService:
@@ -131,9 +131,11 @@ class SearchService:
     generation stays open until the new one has loaded completely.
     """
 
-    def __init__(self, index_dir: Path, embedder, check_interval: float = 1.0):
+    def __init__(self, index_dir: Path, embedder, analyzer: Analyzer,
+                 check_interval: float = 1.0):
         self.index_dir = Path(index_dir)
         self.embedder = embedder
+        self.analyzer = analyzer
         self.check_interval = check_interval
         self._gen: Generation | None = None
         self._checked = 0.0
@@ -154,13 +156,21 @@ class SearchService:
             if self._gen is not None and name == self._gen.name:
                 return self._gen
             try:
-                self._gen = load_generation(store.current_path(self.index_dir))
+                self._gen = load_generation(store.current_path(self.index_dir),
+                                            self.current_analyzer())
             except (store.IndexMissingError, store.IndexCorruptError):
                 if self._gen is None:
                     raise
                 log.exception("new index generation %s unreadable; still serving %s",
                               name, self._gen.name)
             return self._gen
+
+    def current_analyzer(self) -> Analyzer:
+        """The analyzer for the next generation: a new one once an editor's data file changed
+        (the switch to a new generation is where an edit takes effect, in every worker)."""
+        if not self.analyzer.is_current():
+            self.analyzer = Analyzer(self.analyzer.data_dir).warm_up()
+        return self.analyzer
 
     @property
     def vectors_usable(self) -> bool:

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 
-from analysis.segment import analyze
-from analysis.segment import on_reload
+from analysis.analyzer import Analyzer
 from casefile.case import Case
 
 SNIPPET_CHARS = 120
@@ -26,11 +25,12 @@ class Snippet:
     html: str  # escaped text with <mark>…</mark> around matched words
 
 
-def word_spans(text: str, words: set[str]) -> list[tuple[int, int]]:
+def word_spans(analyzer: Analyzer, text: str, words: set[str]) -> list[tuple[int, int]]:
     """Character spans of the tokens of `text` that are among `words`, merged."""
     if not words or not text:
         return []
-    spans = sorted((start, end) for word, start, end in _tokens(text) if word in words)
+    spans = sorted((start, end) for word, start, end in _tokens(analyzer, text)
+                   if word in words)
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start < merged[-1][1]:
@@ -41,12 +41,10 @@ def word_spans(text: str, words: set[str]) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=8192)
-def _tokens(text: str) -> tuple[tuple[str, int, int], ...]:
-    """Analysed tokens of a passage; the same passages come back query after query."""
-    return tuple((t.text, t.start, t.end) for t in analyze(text))
-
-
-on_reload(_tokens.cache_clear)  # an editor's dictionary edit changes every passage's tokens
+def _tokens(analyzer: Analyzer, text: str) -> tuple[tuple[str, int, int], ...]:
+    """Analysed tokens of a passage; the same passages come back query after query (keyed by
+    analyzer too: an editor's dictionary edit brings a new one with the next generation)."""
+    return tuple((t.text, t.start, t.end) for t in analyzer.analyze(text))
 
 
 def mark(text: str, spans: list[tuple[int, int]]) -> str:
@@ -60,8 +58,8 @@ def mark(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def highlight(text: str, words: set[str]) -> str:
-    return mark(text, word_spans(text, words))
+def highlight(analyzer: Analyzer, text: str, words: set[str]) -> str:
+    return mark(text, word_spans(analyzer, text, words))
 
 
 def _window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
@@ -80,10 +78,10 @@ def _window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, i
     return max(0, min(start, len(text) - width)), end
 
 
-def excerpt(text: str, words: set[str], width: int = SNIPPET_CHARS) -> str:
+def excerpt(analyzer: Analyzer, text: str, words: set[str], width: int = SNIPPET_CHARS) -> str:
     """The best window of `text`, highlighted, with ellipses where it was cut."""
     text = " ".join(text.split())
-    spans = word_spans(text, words)
+    spans = word_spans(analyzer, text, words)
     start, end = _window(text, spans, width)
     inside = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
     body = mark(text[start:end], inside)
@@ -94,12 +92,13 @@ def case_passages(case: Case) -> list[tuple[str, str]]:
     return list(case.passages)
 
 
-def best_snippet(case: Case, words: set[str], fallback: tuple[str, str] | None = None) -> Snippet:
+def best_snippet(analyzer: Analyzer, case: Case, words: set[str],
+                 fallback: tuple[str, str] | None = None) -> Snippet:
     """Snippet from the passage with the most matched words; else from `fallback` (best vector
     passage) or the summary."""
     scored = []
     for order, (section, text) in enumerate(case_passages(case)):
-        found = {text[s:e] for s, e in word_spans(text, words)}
+        found = {text[s:e] for s, e in word_spans(analyzer, text, words)}
         pref = SECTION_PREFERENCE.index(section) if section in SECTION_PREFERENCE else 9
         scored.append(((len(found), -pref, -order), section, text))
     scored.sort(key=lambda x: x[0], reverse=True)
@@ -109,4 +108,4 @@ def best_snippet(case: Case, words: set[str], fallback: tuple[str, str] | None =
         section, text = fallback
     else:
         section, text = "摘要", case.summary
-    return Snippet(section, excerpt(text, words))
+    return Snippet(section, excerpt(analyzer, text, words))

@@ -16,7 +16,9 @@ The cases-suite row is the library before issue 11's corrections; on the correct
 keyword scores 0.918 / 0.951 against rank-bm25's 0.889 / 0.895.
 Parameters tried on the odd halves (k1/b 1.5/0.75, 0.9/0.4, 1.2/0.5) each lost on at least one
 set. The old BM25F query over Whoosh (field boosts title 3, summary 2, traits 2, coordination,
-phrase boost) scored 0.727 / 0.524 / 0.923 on the whole sets.
+phrase boost) scored 0.727 / 0.524 / 0.923 on the whole sets; it is gone, and recommendation
+reasons score goal words with these same arrays. Whoosh still holds the positions for quoted
+phrases (`search.bm25.PhraseChecker`).
 """
 
 from __future__ import annotations
@@ -26,20 +28,10 @@ from dataclasses import dataclass
 from dataclasses import field
 
 import numpy as np
-from whoosh import query as wq
-from whoosh.scoring import BM25F
 
+from analysis.analyzer import Analyzer
 from analysis.segment import NUMBER_RE
-from analysis.segment import analyze
-from analysis.segment import segment
-from indexer.schema import TEXT_FIELDS
 
-# Okapi defaults; short case fields (title, traits) need less length normalisation.
-BM25_B = 0.75
-BM25_K1 = 1.2
-FIELD_B = {"title_B": 0.3, "traits_B": 0.3}
-COORD_SCALE = 0.9  # Whoosh OrGroup coordination: more query words matched ranks higher
-PHRASE_BOOST = 2.0
 MAX_QUERY_WORDS = 40
 # Cases a query returns at most: more never changed a ranking's top 100 in our evaluations,
 # and scoring them is what a broad query's time goes on.
@@ -90,11 +82,11 @@ def is_literal(word: str) -> bool:
     return "+" in word or bool(NUMBER_RE.match(word) and not word.isdigit())
 
 
-def plan_query(terms_text: str, phrases: tuple[str, ...]) -> KeywordPlan:
+def plan_query(analyzer: Analyzer, terms_text: str, phrases: tuple[str, ...]) -> KeywordPlan:
     """Analyse the query with the same analyzer as the index (query mode)."""
     groups: dict[str, TermGroup] = {}
-    tokens = analyze(terms_text, mode="query") + [
-        t for p in phrases for t in analyze(p, mode="query")]
+    tokens = analyzer.analyze(terms_text, mode="query") + [
+        t for p in phrases for t in analyzer.analyze(p, mode="query")]
     current = None  # a main word, then its equivalents at the same position
     for tok in tokens:
         if tok.main:
@@ -103,40 +95,11 @@ def plan_query(terms_text: str, phrases: tuple[str, ...]) -> KeywordPlan:
         elif current is not None and tok.text not in groups[current].forms:
             g = groups[current]
             groups[current] = TermGroup(g.word, g.forms + (tok.text,), g.literal)
-    phrase_words = [segment(p) for p in phrases]
+    phrase_words = [analyzer.segment(p) for p in phrases]
     phrase_words = [w for w in phrase_words if w]
     plan_groups = list(groups.values())[:MAX_QUERY_WORDS]
     exact = bool(phrase_words) or any(g.literal for g in plan_groups)
     return KeywordPlan(plan_groups, phrase_words, exact)
-
-
-def _word_query(forms: tuple[str, ...]) -> wq.Query:
-    return wq.Or([wq.Term(f, form) for f in TEXT_FIELDS for form in forms])
-
-
-def _phrase_query(words: list[str], boost: float = 1.0) -> wq.Query:
-    if len(words) == 1:
-        return wq.Or([wq.Term(f, words[0]) for f in TEXT_FIELDS], boost=boost)
-    return wq.Or([wq.Phrase(f, words, slop=1) for f in TEXT_FIELDS], boost=boost)
-
-
-def build_query(plan: KeywordPlan) -> wq.Query | None:
-    clauses = [_word_query(g.forms) for g in plan.groups]
-    clauses += [_phrase_query(p, PHRASE_BOOST * 2) for p in plan.phrases]
-    if len(plan.groups) >= 2:  # the whole query word for word ranks above scattered words
-        clauses.append(_phrase_query([g.word for g in plan.groups], PHRASE_BOOST))
-    return wq.Or(clauses, scale=COORD_SCALE) if clauses else None
-
-
-def exact_query(plan: KeywordPlan) -> wq.Query | None:
-    """Cases holding every quoted phrase and every literal (1+2+N, 750亩) word for word."""
-    parts = [_phrase_query(p) for p in plan.phrases]
-    parts += [_phrase_query([g.word]) for g in plan.groups if g.literal]
-    return wq.And(parts) if parts else None
-
-
-def weighting() -> BM25F:
-    return BM25F(B=BM25_B, K1=BM25_K1, **FIELD_B)
 
 
 def keyword_hits(index, plan: KeywordPlan, limit: int | None = KEYWORD_LIMIT

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 from worlds import FIXTURE_CASES
 from worlds import make_world
+from worlds import services_of
 
 from editorial.models import IndexJob
 from editorial.users import add_user
@@ -23,7 +24,7 @@ def admin_world(tmp_path: Path, **config):
     cases = tmp_path / "cases"
     shutil.copytree(FIXTURE_CASES, cases)
     app = make_world(tmp_path, cases, EDITABLE_DATA_DIR=str(tmp_path / "data"), **config)
-    with app.extensions["casebase_sessionmaker"]() as session:
+    with services_of(app).sessionmaker() as session:
         add_user(session, "editor1", "editor", PASSWORD)
         add_user(session, "pub1", "publisher", PASSWORD)
     return app
@@ -43,7 +44,7 @@ def wait_for_job(app, job_id: int, limit: float = 120.0) -> IndexJob:
     """Poll the job row until it is done or failed (the build runs in a thread)."""
     deadline = time.monotonic() + limit
     while True:
-        with app.extensions["casebase_sessionmaker"]() as session:
+        with services_of(app).sessionmaker() as session:
             job = session.get(IndexJob, job_id)
             if job.state in ("done", "failed"):
                 return job

@@ -8,6 +8,7 @@ import pytest
 from worlds import FIXTURE_CASES
 from worlds import SHIPPED_CASES
 from worlds import TESTS
+from worlds import make_services
 from worlds import make_world
 
 # Fixtures of the database and browser helpers reach every test through these plugins.
@@ -25,6 +26,14 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
+def fixture_services(tmp_path_factory):
+    """The fixture cases indexed once, with no Flask app: for tests that only read."""
+    services = make_services(tmp_path_factory.mktemp("fixture-services"), FIXTURE_CASES)
+    yield services
+    services.close()
+
+
+@pytest.fixture(scope="session")
 def shipped_app(tmp_path_factory):
     """The shipped library with the fake embedder: read-only, shared by the whole session."""
     return make_world(tmp_path_factory.mktemp("shipped"), SHIPPED_CASES)
@@ -33,6 +42,14 @@ def shipped_app(tmp_path_factory):
 @pytest.fixture(scope="session")
 def shipped_client(shipped_app):
     return shipped_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    """The analyzer of the shipped data files, loaded once for the session."""
+    from analysis.analyzer import Analyzer
+
+    return Analyzer().warm_up()
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 from worlds import build
+from worlds import services_of
 
 from app import create_app
 
@@ -152,4 +153,4 @@ def make_world_on(root: Path, cases_dir: Path, database_url: str, **config):
 
 def dispose(app) -> None:
     """Close the app's pooled connections (a PostgreSQL database cannot be dropped while open)."""
-    app.extensions["casebase_engine"].dispose()
+    services_of(app).engine.dispose()

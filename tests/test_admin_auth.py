@@ -9,6 +9,7 @@ from admin_support import csrf_token
 from admin_support import login
 from click.testing import CliRunner
 from sqlalchemy import select
+from worlds import services_of
 
 from cli import main as cli
 from db.models import make_engine
@@ -74,7 +75,7 @@ def test_wrong_password_is_refused_and_audited(client, app):
     assert "用户名或密码不正确" in resp.get_data(as_text=True)
     assert login(client, "nobody", PASSWORD).status_code == 401
     assert client.get("/admin/").status_code == 302
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         actions = [a.action for a in s.scalars(select(AuditEntry))]
     assert actions.count("login-failed") == 2
 

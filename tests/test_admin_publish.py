@@ -10,6 +10,7 @@ from admin_support import login
 from admin_support import wait_for_job
 from conftest import FIXTURE_CASES
 from sqlalchemy import select
+from worlds import services_of
 
 from editorial.drafts import store_import
 from editorial.models import AuditEntry
@@ -28,7 +29,7 @@ def app(tmp_path):
     text = CASE_TEXT.replace("source: {document: 测试报告}",
                              "source: {document: 测试报告}\n" + evidence)
     text = text.replace("title: 花竹村：办茶叶加工合作社", "title: 新花竹村：茶叶合作社扩建")
-    with app.extensions["casebase_sessionmaker"]() as session:
+    with services_of(app).sessionmaker() as session:
         store_import(session, import_result(text, SOURCE, "xinhuazhu-tea"), "report.md", "pub1")
     return app
 
@@ -69,7 +70,7 @@ def test_save_edits_a_figure_field_and_bumps_the_version(app):
     form.update(fig0_label="合作社社员", fig0_value="120", fig0_unit="户", fig0_metric="members")
     resp = client.post("/admin/drafts/1", data=form)
     assert resp.status_code == 302
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         draft = s.get(Draft, 1)
         assert draft.version == 2 and "value: 120" in draft.text and "合作社社员" in draft.text
 
@@ -83,7 +84,7 @@ def test_invalid_edit_shows_chinese_errors_and_saves_nothing(app):
     html = resp.get_data(as_text=True)
     assert "必填字段缺失" in html and "value 应为非负数字" in html
     assert 'value="很多"' in html  # what the editor typed stays in the form
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         assert s.get(Draft, 1).version == 1
 
 
@@ -97,7 +98,7 @@ def test_second_editor_saving_the_same_version_is_told(app):
     assert resp.status_code == 409
     html = resp.get_data(as_text=True)
     assert "editor1" in html and "没有保存" in html and "第二位编辑的摘要。" in html
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         draft = s.get(Draft, 1)
         assert draft.version == 2 and "第一位编辑的摘要。" in draft.text
 
@@ -132,7 +133,7 @@ def test_publish_unpublish_revert(app, tmp_path):
     assert client.get("/cases/xinhuazhu-tea").status_code == 404
     assert client.get("/admin/drafts/1", headers=JSON).get_json()["draft"]["status"] == "draft"
 
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         revs = list(s.scalars(select(Revision).where(Revision.target == "case:xinhuazhu-tea")
                               .order_by(Revision.id)))
         assert [r.action for r in revs] == ["publish", "unpublish"]
@@ -149,7 +150,7 @@ def test_publish_unpublish_revert(app, tmp_path):
     assert client.get("/cases/xinhuazhu-tea").status_code == 200
     assert client.get("/admin/drafts/1", headers=JSON).get_json()["draft"]["status"] == (
         "published")
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         actions = [a.action for a in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
     assert {"publish", "unpublish", "revert", "publish-draft"} <= set(actions)
 
@@ -181,7 +182,7 @@ def test_failed_build_keeps_serving_and_shows_the_error(app, tmp_path):
     def broken(session, rebuild):
         raise OSError("磁盘已满")
 
-    app.extensions["casebase_jobs"].build = broken
+    services_of(app).jobs.build = broken
     resp = client.post("/admin/drafts/1/publish", data={"csrf_token": token}, headers=JSON)
     job = wait_for_job(app, resp.get_json()["job"]["id"])
     assert job.state == "failed" and "磁盘已满" in job.message
@@ -197,7 +198,7 @@ def test_a_job_left_running_by_a_stopped_process_is_shown_as_stale(app):
     from db.models import utcnow
     from editorial.jobs import request_job
 
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         job = request_job(s, "测试", "pub1")
         job.state, job.created_at = "running", utcnow() - dt.timedelta(hours=2)
         s.commit()

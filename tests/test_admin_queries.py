@@ -9,8 +9,9 @@ from admin_support import csrf_token
 from admin_support import login
 from admin_support import wait_for_job
 from sqlalchemy import select
+from worlds import services_of
 
-from analysis import segment
+from analysis.segment import SHIPPED_DATA_DIR
 from db.models import QueryLog
 from db.models import utcnow
 from editorial.models import Revision
@@ -21,9 +22,12 @@ MISSING = "葡萄酒庄园"  # no fixture case names it (checked below, not assu
 
 @pytest.fixture
 def app(tmp_path):
-    app = admin_world(tmp_path)
-    yield app
-    segment.set_data_dir(None)  # later tests read the shipped files again
+    return admin_world(tmp_path)
+
+
+def serving_analyzer(app):
+    """The analyzer of the generation search serves now (a dictionary edit brings a new one)."""
+    return services_of(app).search.generation().analyzer
 
 
 @pytest.fixture
@@ -34,7 +38,7 @@ def client(app):
 
 
 def log(app, query: str, total: int, times: int = 1, days_ago: int = 0) -> None:
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         when = utcnow() - dt.timedelta(days=days_ago)
         s.add_all(QueryLog(query=query, total=total, created_at=when) for _ in range(times))
         s.commit()
@@ -62,11 +66,11 @@ def test_preview_shows_segmentation_before_and_after_and_writes_nothing(app, cli
     assert '<code class="tok">葡萄酒庄园</code>' not in before
     assert '<code class="tok">葡萄酒庄园</code>' in after
     assert not (tmp_path / "data").exists()
-    assert "葡萄酒庄园" not in segment.segment("村里搞葡萄酒庄园")
+    assert "葡萄酒庄园" not in serving_analyzer(app).segment("村里搞葡萄酒庄园")
 
 
 def test_saving_a_word_writes_the_editable_copy_records_and_reindexes(app, client, tmp_path):
-    shipped = (segment.DATA_DIR / "userdict.txt").read_text(encoding="utf-8")
+    shipped = (SHIPPED_DATA_DIR / "userdict.txt").read_text(encoding="utf-8")
     token = csrf_token(client, "/admin/queries")
     resp = client.post("/admin/queries/edit", headers=JSON, data={
         "q": "村里搞葡萄酒庄园", "words": "葡萄酒庄园", "group": "", "phrases": "",
@@ -76,19 +80,18 @@ def test_saving_a_word_writes_the_editable_copy_records_and_reindexes(app, clien
     assert job.state == "done" and job.reason.startswith("词典修改")
     copy = (tmp_path / "data" / "userdict.txt").read_text(encoding="utf-8")
     assert copy.startswith(shipped.rstrip("\n")) and copy.endswith("葡萄酒庄园 20000 n\n")
-    assert (segment.DATA_DIR / "userdict.txt").read_text(encoding="utf-8") == shipped
-    assert "葡萄酒庄园" in segment.segment("村里搞葡萄酒庄园")
-    with app.extensions["casebase_sessionmaker"]() as s:
+    assert (SHIPPED_DATA_DIR / "userdict.txt").read_text(encoding="utf-8") == shipped
+    assert "葡萄酒庄园" in serving_analyzer(app).segment("村里搞葡萄酒庄园")
+    with services_of(app).sessionmaker() as s:
         rev = s.scalar(select(Revision).where(Revision.target == "data:userdict.txt"))
         assert rev.author == "editor1" and "+葡萄酒庄园 20000 n" in rev.diff
 
 
 def test_synonym_group_and_concept_entry(app, client, tmp_path):
-    pytest.importorskip("analysis.concepts", reason="the concept lexicon comes with issue 13")
-    from analysis.concepts import default_lexicon
-    from analysis.concepts import tag_text
+    def concepts():
+        return {m.concept for m in serving_analyzer(app).concepts("村里的果园没人管")}
 
-    assert "土地托管" not in {m.concept for m in tag_text("村里的果园没人管", default_lexicon())}
+    assert "土地托管" not in concepts()
     token = csrf_token(client, "/admin/queries")
     resp = client.post("/admin/queries/edit", headers=JSON, data={
         "q": "村里的果园没人管", "words": "", "group": "果园 果树园",
@@ -96,7 +99,7 @@ def test_synonym_group_and_concept_entry(app, client, tmp_path):
     assert resp.status_code == 202, resp.get_data(as_text=True)
     assert wait_for_job(app, resp.get_json()["job"]["id"]).state == "done"
     assert "果园 果树园" in (tmp_path / "data" / "synonyms.txt").read_text(encoding="utf-8")
-    assert "土地托管" in {m.concept for m in tag_text("村里的果园没人管", default_lexicon())}
+    assert "土地托管" in concepts()
 
 
 @pytest.mark.parametrize(("fields", "field", "words"), [

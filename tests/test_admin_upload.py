@@ -12,6 +12,7 @@ from test_import_bad_input import BAD
 from test_import_bad_input import REPORT
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
+from worlds import services_of
 
 from editorial.models import Draft
 from editorial.models import Upload
@@ -39,7 +40,7 @@ def post_file(client, name: str, data: bytes, **kwargs):
 
 
 def stored(app) -> tuple[int, int]:
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         return (s.scalar(select(func.count()).select_from(Upload)),
                 s.scalar(select(func.count()).select_from(Draft)))
 

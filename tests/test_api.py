@@ -4,6 +4,7 @@ from html.parser import HTMLParser
 
 import pytest
 from worlds import FIXTURE_CASES
+from worlds import services_of
 
 from app import create_app
 
@@ -134,6 +135,6 @@ def test_queries_are_logged_for_the_editor(app, client):
     from db.models import QueryLog
 
     client.get("/api/search?q=没有这种东西xyz")
-    with app.extensions["casebase_sessionmaker"]() as session:
+    with services_of(app).sessionmaker() as session:
         logged = session.scalars(select(QueryLog)).all()
     assert [(q.query, q.total) for q in logged][-1][0] == "没有这种东西xyz"

@@ -8,6 +8,7 @@ import pytest
 from worlds import FIXTURE_CASES
 from worlds import build
 from worlds import make_world
+from worlds import services_of
 
 from db.models import CaseRecord
 from indexer import store
@@ -40,21 +41,21 @@ class CountingEmbedder:
 
 
 def titles(app, q):
-    service = app.extensions["casesearch"]
+    service = services_of(app).search
     return [h["id"] for h in run_search(service, parse_query({"q": q})).hits]
 
 
 def rebuild_with(app, embedder, **kwargs):
     from indexer.build import build_index
 
-    with app.extensions["casebase_sessionmaker"]() as session:
+    with services_of(app).sessionmaker() as session:
         return build_index(Path(app.config["CASES_DIR"]), Path(app.config["INDEX_DIR"]), session,
-                           embedder, **kwargs)
+                           embedder, analyzer=services_of(app).analyzer, **kwargs)
 
 
 def test_unchanged_cases_are_not_re_embedded(world):
     app, cases = world
-    counting = CountingEmbedder(app.extensions["casesearch"].embedder)
+    counting = CountingEmbedder(services_of(app).search.embedder)
     report = rebuild_with(app, counting)
     assert counting.encoded == 0 and report.embedded == 0
     assert len(report.unchanged) == 7
@@ -73,7 +74,7 @@ def test_deleted_file_leaves_index_and_database(world):
     report = build(app)
     assert report.deleted == ["yangguang-solar"]
     assert "yangguang-solar" not in titles(app, "光伏")
-    with app.extensions["casebase_sessionmaker"]() as session:
+    with services_of(app).sessionmaker() as session:
         assert session.get(CaseRecord, "yangguang-solar") is None
 
 
@@ -83,7 +84,7 @@ def test_failed_build_leaves_previous_generation_serving(world):
     text = (cases / "huazhu-tea.md").read_text("utf-8")
     (cases / "new-case.md").write_text(
         text.replace("huazhu-tea", "new-case").replace("花竹村", "新竹村"), "utf-8")
-    failing = CountingEmbedder(app.extensions["casesearch"].embedder, fail_after=0)
+    failing = CountingEmbedder(services_of(app).search.embedder, fail_after=0)
     with pytest.raises(RuntimeError):
         rebuild_with(app, failing)
     index_dir = Path(app.config["INDEX_DIR"])
@@ -91,7 +92,7 @@ def test_failed_build_leaves_previous_generation_serving(world):
     assert not [p for p in store.generations_dir(index_dir).iterdir()
                 if p.name.endswith(".partial")]
     assert "new-case" not in titles(app, "新竹村")
-    with app.extensions["casebase_sessionmaker"]() as session:
+    with services_of(app).sessionmaker() as session:
         assert session.get(CaseRecord, "new-case") is None
     assert "new-case" in [c for c in build(app).added]
 
@@ -117,7 +118,7 @@ def test_a_broken_edit_keeps_the_last_good_version(world):
 
 def test_generation_switch_is_picked_up_by_the_service(world):
     app, cases = world
-    service = app.extensions["casesearch"]
+    service = services_of(app).search
     old = service.generation().name
     (cases / "practice-teams.md").unlink()
     build(app)
@@ -128,7 +129,7 @@ def test_generation_switch_is_picked_up_by_the_service(world):
 
 def test_vectors_are_normalised_and_aligned(world):
     app, _ = world
-    gen = app.extensions["casesearch"].generation()
+    gen = services_of(app).search.generation()
     norms = np.linalg.norm(gen.vectors, axis=1)
     assert np.allclose(norms, 1.0, atol=1e-4)
     assert len(gen.chunk_texts) == gen.vectors.shape[0]
@@ -137,7 +138,7 @@ def test_vectors_are_normalised_and_aligned(world):
 
 def test_cases_are_tagged_with_concepts_and_only_edits_are_re_tagged(world, monkeypatch):
     app, cases = world
-    gen = app.extensions["casesearch"].generation()
+    gen = services_of(app).search.generation()
     assert gen.concepts["changshui-company"]["抛荒地"] >= 3  # its own facet value counts 3
     assert gen.concepts["changshui-company"].get("土地流转")  # 流转 in its text
     import indexer.build as build_module
@@ -148,8 +149,8 @@ def test_cases_are_tagged_with_concepts_and_only_edits_are_re_tagged(world, monk
                         lambda case, lexicon: tagged.append(case.slug) or real(case, lexicon))
     path = cases / "huazhu-tea.md"
     path.write_text(path.read_text(encoding="utf-8") + "\n茶叶通过直播带货销售。\n", "utf-8")
-    rebuild_with(app, app.extensions["casesearch"].embedder)
+    rebuild_with(app, services_of(app).search.embedder)
     assert tagged == ["huazhu-tea"]
-    gen = app.extensions["casesearch"].generation()
+    gen = services_of(app).search.generation()
     assert gen.concepts["huazhu-tea"].get("电商")
     assert gen.concepts["changshui-company"]["抛荒地"] >= 3  # carried over unchanged

@@ -1,6 +1,7 @@
 """The concept tagger: plain words meet the vocabulary's concepts; negations and places don't."""
 
 import pytest
+from worlds import services_of
 
 from analysis.concepts import ConceptMatch
 from analysis.concepts import LexiconError
@@ -104,7 +105,7 @@ def test_concept_scoring_of_found_cases_equals_the_full_walk(shipped_app, text):
     from search.concepts import read_query
     from search.concepts import score_cases
 
-    gen = shipped_app.extensions["casesearch"].generation()
+    gen = services_of(shipped_app).search.generation()
     qc = read_query(text, gen)
     full = score_cases(qc, gen)
     assert full, text  # the query speaks of concepts some shipped case holds

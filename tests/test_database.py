@@ -13,6 +13,7 @@ from sqlalchemy import inspect
 from sqlalchemy import select
 from worlds import FIXTURE_CASES
 from worlds import build
+from worlds import services_of
 
 from cli import main as cli
 from db import migrate
@@ -44,7 +45,7 @@ def world(tmp_path, db_url):  # noqa: F811
 
 def counts(app, slug: str) -> tuple[int, int, int]:
     """Rows of one case: (cases, figures, traits), counted in SQL, not through the ORM."""
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         return tuple(s.scalar(select(func.count()).select_from(model).where(col == slug))
                      for model, col in ((CaseRecord, CaseRecord.slug),
                                         (FigureRecord, FigureRecord.case_slug),
@@ -123,7 +124,7 @@ def test_cli_db_upgrade_unreachable_is_a_clear_error():
 def test_build_writes_rows_with_figures_and_traits(world):
     app, _ = world
     assert counts(app, "changshui-company") == (1, 2, 5)
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         rec = s.get(CaseRecord, "changshui-company")
         assert rec.years == [2020] and rec.income_before == 5 and rec.income_after == 50
         assert s.scalar(select(func.count()).select_from(CaseRecord)) == 7
@@ -138,7 +139,7 @@ def test_build_updates_in_place_and_deletes_with_cascade(world):
     report = build(app)
     assert report.updated == ["changshui-company"]
     assert counts(app, "changshui-company") == (1, 2, 4)  # replaced, not duplicated
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         assert s.get(CaseRecord, "changshui-company").income_after == 60
 
     path.unlink()
@@ -166,7 +167,7 @@ def test_searches_are_logged(world):
         resp = client.get("/api/search", query_string={"q": q, "mode": mode})
         assert resp.status_code == 200
         totals[q] = resp.get_json()["total"]
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         logged = {q.query: q.total for q in s.scalars(select(QueryLog))}
     assert logged == totals and totals["光伏"] >= 1 and totals["没有这种词汇zzz"] == 0
 
@@ -178,7 +179,7 @@ def test_recommend_reads_candidates_from_sql(world):
     assert resp.status_code == 200
     ids = [h["id"] for h in resp.get_json()["hits"]]
     assert ids and ids[0] == "changshui-company"
-    with app.extensions["casebase_sessionmaker"]() as s:  # candidates come from the cases table
+    with services_of(app).sessionmaker() as s:  # candidates come from the cases table
         s.execute(CaseRecord.__table__.delete().where(CaseRecord.slug == "changshui-company"))
         s.commit()
     ids = [h["id"] for h in client.post("/api/recommend", json={"resources": ["抛荒地"]})

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from worlds import services_of
 
 from cli import main
 from evaluation.metrics import Bm25Baseline
@@ -134,7 +135,7 @@ def _by_mode(service):
 
 def test_cases_suite_holds_its_level_with_the_fake_embedder(shipped_app):
     """The fake embedder is much weaker than keywords: fusion must still not lose to them."""
-    ndcg = _by_mode(shipped_app.extensions["casesearch"])
+    ndcg = _by_mode(services_of(shipped_app).search)
     for mode, floor in CASES_FLOOR_FAKE.items():
         assert ndcg[mode] >= floor, (mode, ndcg)
     assert ndcg["hybrid"] >= max(ndcg["keyword"], ndcg["vector"])
@@ -142,7 +143,7 @@ def test_cases_suite_holds_its_level_with_the_fake_embedder(shipped_app):
 
 @pytest.mark.model
 def test_cases_suite_holds_its_level_with_the_real_model(model_app):
-    ndcg = _by_mode(model_app.extensions["casesearch"])
+    ndcg = _by_mode(services_of(model_app).search)
     for mode, floor in CASES_FLOOR_MODEL.items():
         assert ndcg[mode] >= floor, (mode, ndcg)
     assert ndcg["hybrid"] >= max(ndcg["keyword"], ndcg["vector"])
@@ -199,13 +200,14 @@ def test_cases_file_keeps_no_answer_queries_apart():
     assert "colloquial" in judged.group_names() and "no-answer" not in judged.group_names()
 
 
-def test_leave_one_set_out_reports_the_left_out_set_with_weights_tuned_on_the_others(app):
+def test_leave_one_set_out_reports_the_left_out_set_with_weights_tuned_on_the_others(
+        fixture_services):
     from evaluation.tune import coordinate_search
     from evaluation.tune import leave_one_set_out
     from evaluation.tune import prepare
     from search.rank import WEIGHTS
 
-    service = app.extensions["casesearch"]
+    service = fixture_services.search
     first = Judged("a", {"a1": "光伏", "a2": "地没人种怎么办", "a3": "年收入50万元以上的村"},
                    {"a1": {"yangguang-solar": 2}, "a2": {"changshui-company": 2},
                     "a3": {"changshui-company": 2}})

@@ -19,6 +19,7 @@ from pg_support import own_cluster
 from worlds import FIXTURE_CASES
 from worlds import build
 from worlds import make_world
+from worlds import services_of
 
 from cli import main as cli
 from db.models import CaseRecord
@@ -147,7 +148,7 @@ def test_running_worker_keeps_serving_when_current_goes_bad(world):
     client = app.test_client()
     served = client.get("/healthz").get_json()["generation"]
     _garbage_current(store.current_path(Path(app.config["INDEX_DIR"])))
-    app.extensions["casesearch"]._checked = 0.0  # re-read CURRENT now, not in a second
+    services_of(app).search._checked = 0.0  # re-read CURRENT now, not in a second
     resp = client.get("/api/search", query_string={"q": "光伏"})
     assert resp.status_code == 200 and resp.get_json()["generation"] == served
 
@@ -253,7 +254,7 @@ def test_unreadable_case_file_is_reported_and_its_last_version_kept(world, spoil
     assert report.problems[0].path.endswith("huazhu-tea.md")
     assert report.kept_after_error == ["huazhu-tea"] and len(report.unchanged) == 6
     assert app.test_client().get("/api/cases/huazhu-tea").status_code == 200
-    with app.extensions["casebase_sessionmaker"]() as s:
+    with services_of(app).sessionmaker() as s:
         assert s.get(CaseRecord, "huazhu-tea") is not None
     check = CliRunner().invoke(cli, ["check", str(cases)])
     assert check.exit_code == 1 and "huazhu-tea.md: [file]" in check.output
@@ -277,5 +278,5 @@ def test_default_model_folder_missing_is_rebuilt(tmp_path):
     assert not models.exists()
     app = make_app(tmp_path, FIXTURE_CASES, f"sqlite:///{tmp_path / 'db.sqlite'}",
                    EMBEDDING_MODEL="default", MODELS_DIR=str(models))
-    embedder = app.extensions["casesearch"].embedder
+    embedder = services_of(app).search.embedder
     assert (models / "e5-small").is_dir() and embedder.encode_query("光伏").shape[-1] == 384

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 from docx.oxml.ns import qn
+from worlds import services_of
 
 import cli
 from cli import app_loader
@@ -41,7 +42,7 @@ def many_ids(n: int) -> list[str]:
 
 
 def shipped_cases(app, ids):
-    return load_cases(app.extensions["casesearch"].generation().catalog, ids)
+    return load_cases(services_of(app).search.generation().catalog, ids)
 
 
 # ---- pack tokens --------------------------------------------------------------------------

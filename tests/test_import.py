@@ -9,11 +9,14 @@ import docx
 import pytest
 from click.testing import CliRunner
 
+from analysis.analyzer import Analyzer
 from analysis.vocabulary import load_vocabulary
 from casefile.parse import load_case
 from casefile.parse import parse_case_text
 from casefile.provenance import check_provenance
 from importer import import_file
+
+ANALYZER = Analyzer()  # the shipped data files, loaded on first use
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO.parent / "shared" / "source" / "city-report.md"
@@ -29,7 +32,7 @@ def vocab():
 
 @pytest.fixture(scope="module")
 def md_result(vocab):
-    return import_file(REPORT, vocab)
+    return import_file(REPORT, vocab, analyzer=ANALYZER)
 
 
 def report_docx(path: Path) -> Path:
@@ -84,14 +87,15 @@ def test_every_draft_is_a_valid_case_file(md_result, vocab, tmp_path):
 
 
 def test_drafts_pass_the_provenance_check_of_shipped_cases(md_result, vocab, tmp_path):
-    result = import_file(report_docx(tmp_path / "report.docx"), vocab)
+    result = import_file(report_docx(tmp_path / "report.docx"), vocab, analyzer=ANALYZER)
     for res in (md_result, result):
         for draft in res.drafts:
             case = parse_case_text(draft.markdown(), draft.slug, vocab)
-            assert check_provenance(case, res.source_text) == [], draft.slug
+            assert check_provenance(case, res.source_text, analyzer=ANALYZER) == [], draft.slug
     for draft in md_result.drafts:  # quotes are word for word from the report itself
         case = parse_case_text(draft.markdown(), draft.slug, vocab)
-        assert check_provenance(case, REPORT.read_text(encoding="utf-8")) == [], draft.slug
+        source = REPORT.read_text(encoding="utf-8")
+        assert check_provenance(case, source, analyzer=ANALYZER) == [], draft.slug
 
 
 def test_every_figure_is_quoted_from_the_source(md_result):
@@ -159,7 +163,7 @@ def test_changhu_facets_come_with_their_sentence(md_result):
 
 
 def test_docx_of_the_report_gives_the_same_drafts(md_result, vocab, tmp_path):
-    result = import_file(report_docx(tmp_path / "report.docx"), vocab)
+    result = import_file(report_docx(tmp_path / "report.docx"), vocab, analyzer=ANALYZER)
     assert result.drafts[0].meta["source"]["document"] == "**市党建引领村级集体经济发展工作报告"
     assert len(result.drafts) == len(md_result.drafts)
     assert [draft_figures(d) for d in result.drafts] == [draft_figures(d) for d in md_result.drafts]
@@ -174,7 +178,7 @@ def test_web_page_of_the_report_reads_without_its_scripts(md_result, vocab, tmp_
             + "<script>document.cookie</script></article></body></html>")
     path = tmp_path / "report.html"
     path.write_text(page, encoding="utf-8")
-    result = import_file(path, vocab)
+    result = import_file(path, vocab, analyzer=ANALYZER)
     assert "alert" not in result.source_text and "cookie" not in result.source_text
     assert all("steal" not in d.markdown() for d in result.drafts)
     assert set(cases_by_place(result)) == set(cases_by_place(md_result))
@@ -183,7 +187,7 @@ def test_web_page_of_the_report_reads_without_its_scripts(md_result, vocab, tmp_
 def test_gbk_text_of_the_report_gives_the_same_cases(md_result, vocab, tmp_path):
     path = tmp_path / "report.txt"
     path.write_bytes(REPORT.read_text(encoding="utf-8").encode("gbk"))
-    result = import_file(path, vocab)
+    result = import_file(path, vocab, analyzer=ANALYZER)
     assert any("GBK" in w for w in result.warnings)
     assert set(cases_by_place(result)) == set(cases_by_place(md_result))
     found = set().union(*(draft_figures(d) for d in result.drafts))
@@ -205,7 +209,7 @@ def test_pdf_printed_by_chromium_gives_the_same_cases(md_result, vocab, tmp_path
         pdf = page.pdf(format="A4")
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
-    result = import_file(path, vocab)
+    result = import_file(path, vocab, analyzer=ANALYZER)
     assert result.drafts[0].meta["source"]["document"] == "**市党建引领村级集体经济发展工作报告"
     assert set(cases_by_place(result)) == set(cases_by_place(md_result))
     assert sum(d.kind == "practice" for d in result.drafts) == 5
@@ -213,7 +217,7 @@ def test_pdf_printed_by_chromium_gives_the_same_cases(md_result, vocab, tmp_path
     assert set().union(*(draft_figures(d) for d in md_result.drafts)) == found
     for draft in result.drafts:
         case = parse_case_text(draft.markdown(), draft.slug, vocab)
-        assert check_provenance(case, result.source_text) == [], draft.slug
+        assert check_provenance(case, result.source_text, analyzer=ANALYZER) == [], draft.slug
 
 
 def test_cli_writes_drafts_that_check_accepts(tmp_path):

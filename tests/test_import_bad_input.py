@@ -11,9 +11,12 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfWriter
 
+from analysis.analyzer import Analyzer
 from analysis.vocabulary import load_vocabulary
 from importer import ImportFailed
 from importer import import_file
+
+ANALYZER = Analyzer()  # the shipped data files, loaded on first use
 
 REPO = Path(__file__).resolve().parents[1]
 REPORT = REPO.parent / "shared" / "source" / "city-report.md"
@@ -81,7 +84,7 @@ def test_bad_file_is_refused_with_a_chinese_message(tmp_path, vocab, name, make,
     path = tmp_path / name
     path.write_bytes(make())
     with pytest.raises(ImportFailed) as caught:
-        import_file(path, vocab)
+        import_file(path, vocab, analyzer=ANALYZER)
     assert words in caught.value.message
     assert f"“{name}”" in caught.value.message
     assert str(caught.value) == caught.value.message
@@ -92,22 +95,22 @@ def test_a_50_mb_file_is_refused_before_reading(tmp_path, vocab):
     with path.open("wb") as fh:
         fh.truncate(50 * 1024 * 1024)  # sparse: nothing is written, the size is what counts
     with pytest.raises(ImportFailed, match="超过 20 MB 的上限"):
-        import_file(path, vocab)
+        import_file(path, vocab, analyzer=ANALYZER)
 
 
 def test_original_name_picks_the_reader_for_a_temporary_upload(tmp_path, vocab):
     path = tmp_path / "upload-123.tmp"
     path.write_text(SAMPLE, encoding="utf-8")
-    result = import_file(path, vocab, original_name="报告.txt")
+    result = import_file(path, vocab, analyzer=ANALYZER, original_name="报告.txt")
     assert result.source_name == "报告.txt"
     with pytest.raises(ImportFailed, match="不支持的文件类型"):
-        import_file(path, vocab)
+        import_file(path, vocab, analyzer=ANALYZER)
 
 
 def test_gbk_text_is_read_and_flagged(tmp_path, vocab):
     path = tmp_path / "gbk.txt"
     path.write_bytes(SAMPLE.encode("gbk"))
-    result = import_file(path, vocab)
+    result = import_file(path, vocab, analyzer=ANALYZER)
     assert any("GBK" in w for w in result.warnings)
     names = {d.meta["region"].get("village") for d in result.drafts if d.kind == "case"}
     assert names == {"银田村", "长湖村"}
@@ -121,7 +124,7 @@ def test_gbk_web_page_declares_its_charset(tmp_path, vocab):
             + "<p><img src=x onerror=alert(2)>长湖村的图片</p></body></html>")
     path = tmp_path / "page.htm"
     path.write_bytes(html.encode("gb18030"))
-    result = import_file(path, vocab)
+    result = import_file(path, vocab, analyzer=ANALYZER)
     assert "银田村" in result.source_text and "alert" not in result.source_text
     assert all("onerror" not in d.markdown() and "<img" not in d.markdown()
                for d in result.drafts)
@@ -131,7 +134,7 @@ def test_script_only_web_page_has_no_text(tmp_path, vocab):
     path = tmp_path / "empty.html"
     path.write_text("<html><body><script>alert('长湖村')</script></body></html>", "utf-8")
     with pytest.raises(ImportFailed, match="没有可读的正文"):
-        import_file(path, vocab)
+        import_file(path, vocab, analyzer=ANALYZER)
 
 
 def test_html_in_a_text_report_stays_text(tmp_path, vocab):
@@ -139,7 +142,8 @@ def test_html_in_a_text_report_stays_text(tmp_path, vocab):
     path = tmp_path / "report.md"
     path.write_text(SAMPLE.replace("吸纳30余农户就业", "吸纳30余农户就业<script>alert(1)</script>"),
                     encoding="utf-8")
-    draft = next(d for d in import_file(path, vocab).drafts if "长湖村" in d.title)
+    drafts = import_file(path, vocab, analyzer=ANALYZER).drafts
+    draft = next(d for d in drafts if "长湖村" in d.title)
     assert "<script>" not in draft.body
 
 
@@ -151,7 +155,7 @@ def test_a_corrupt_docx_inside_a_valid_zip(tmp_path, vocab):
     path = tmp_path / "broken.docx"
     path.write_bytes(out.getvalue())
     with pytest.raises(ImportFailed, match="损坏|不是有效的 Word"):
-        import_file(path, vocab)
+        import_file(path, vocab, analyzer=ANALYZER)
 
 
 def test_docx_with_headings_per_village(tmp_path, vocab):
@@ -164,7 +168,7 @@ def test_docx_with_headings_per_village(tmp_path, vocab):
     document.add_paragraph("推行“村社联营”模式，村集体经济收入增长近20万元。")
     path = tmp_path / "cases.docx"
     document.save(str(path))
-    result = import_file(path, vocab)
+    result = import_file(path, vocab, analyzer=ANALYZER)
     drafts = {d.meta["region"]["village"]: d for d in result.drafts}
     assert set(drafts) == {"长湖村", "瓦坪村"}
     changhu = {(f["value"], f["unit"]) for f in drafts["长湖村"].meta["figures"]}
@@ -198,13 +202,13 @@ def test_run_on_sentences_and_old_years_still_make_valid_drafts(tmp_path, vocab)
             "村集体经济收入达到45万元。\n")
     path = tmp_path / "long.txt"
     path.write_text(text, encoding="utf-8")
-    result = import_file(path, vocab)
+    result = import_file(path, vocab, analyzer=ANALYZER)
     (draft,) = result.drafts
     case = parse_case_text(draft.markdown(), draft.slug, vocab)
     assert case.years == ()
     assert {(f.value, f.unit) for f in case.figures} == {(300, "亩"), (45, "万元")}
     assert all(len(f.quote) <= 1000 and f.quote in text for f in case.figures)
-    assert check_provenance(case, text) == []
+    assert check_provenance(case, text, analyzer=ANALYZER) == []
 
 
 @pytest.mark.browser
@@ -227,7 +231,7 @@ def test_scanned_pdf_is_read_by_ocr_and_flagged(tmp_path, vocab):
     from pypdf import PdfReader
 
     assert not PdfReader(io.BytesIO(pdf)).pages[0].extract_text().strip()  # no text layer
-    result = import_file(path, vocab)
+    result = import_file(path, vocab, analyzer=ANALYZER)
     assert any("文字识别" in w for w in result.warnings)
     villages = {d.meta["region"].get("village") for d in result.drafts if d.kind == "case"}
     assert {"银田村", "长湖村"} <= villages
@@ -247,7 +251,7 @@ def test_docx_tables_are_read_in_place(tmp_path, vocab):
     document.add_paragraph("以上情况供参考。")
     path = tmp_path / "table.docx"
     document.save(str(path))
-    result = import_file(path, vocab)
+    result = import_file(path, vocab, analyzer=ANALYZER)
     lines = result.source_text.splitlines()
     assert lines[2] == "长湖村，流转抛荒土地，收入50万元" and lines[-1] == "以上情况供参考。"
     figures = {d.meta["region"]["village"]: [(f["value"], f["unit"]) for f in d.meta["figures"]]
@@ -259,6 +263,6 @@ def test_web_page_with_line_breaks_for_paragraphs(tmp_path, vocab):
     body = "<br>\n".join(SAMPLE.splitlines())
     path = tmp_path / "br.html"
     path.write_text(f"<html><body><div class='TRS_Editor'>{body}</div></body></html>", "utf-8")
-    result = import_file(path, vocab)
+    result = import_file(path, vocab, analyzer=ANALYZER)
     assert result.source_text.splitlines() == SAMPLE.splitlines()
     assert [d.kind for d in result.drafts] == ["practice", "practice", "case", "case"]

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from analysis.analyzer import Analyzer
 from analysis.figures import figures_in
 from analysis.vocabulary import load_vocabulary
 from casefile.parse import parse_case_text
 from casefile.provenance import check_provenance
 from importer import import_text
+
+ANALYZER = Analyzer()  # the shipped data files, loaded on first use
 
 
 def found(sentence: str) -> list[tuple]:
@@ -51,7 +54,7 @@ def test_county_township_and_village_come_from_the_mention_and_the_gazetteer():
             "同时，平江县某某镇大坪村流转土地500余亩，在长沙市获宣传推介。\n"
             "全市33个村全部清零，正在朝着村强民富的目标前行。\n")
     vocab = load_vocabulary()
-    result = import_text(text, "report.txt", vocab)
+    result = import_text(text, "report.txt", vocab, analyzer=ANALYZER)
     regions = [d.meta["region"] for d in result.drafts]
     assert regions == [
         {"province": "湖南省", "city": "长沙市", "county": "长沙县", "township": "果园镇",
@@ -61,12 +64,12 @@ def test_county_township_and_village_come_from_the_mention_and_the_gazetteer():
     ]
     for draft in result.drafts:
         case = parse_case_text(draft.markdown(), draft.slug, vocab)
-        assert check_provenance(case, text) == []
+        assert check_provenance(case, text, analyzer=ANALYZER) == []
         assert case.region.village in draft.meta["evidence"]["region"]
 
 
 def drafts_of(text: str, name: str) -> list[tuple]:
-    result = import_text(text, name, load_vocabulary())
+    result = import_text(text, name, load_vocabulary(), analyzer=ANALYZER)
     return [(d.kind, d.meta["title"], sorted((f["value"], f["unit"])
                                             for f in d.meta.get("figures", [])))
             for d in result.drafts]
@@ -101,6 +104,6 @@ def test_only_the_outermost_numbering_makes_lines_of_work():
 ])
 def test_which_clause_openings_name_a_village(line, village):
     text = f"一、抓组织建设。\n{line}\n二、抓产业发展。\n流转土地500亩。\n"
-    result = import_text(text, "report.txt", load_vocabulary())
+    result = import_text(text, "report.txt", load_vocabulary(), analyzer=ANALYZER)
     found = [d.meta["region"].get("village") for d in result.drafts if d.kind == "case"]
     assert found == ([village] if village else [])

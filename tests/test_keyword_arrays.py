@@ -11,10 +11,10 @@ import pytest
 from conftest import FIXTURE_CASES
 from conftest import make_world
 from whoosh import index as whoosh_index
+from worlds import services_of
 
 from indexer import store
 from indexer import terms
-from indexer.build import build_index
 from indexer.schema import TEXT_FIELDS
 from search.bm25 import Bm25Arrays
 from search.engine import run_search
@@ -31,13 +31,11 @@ def world(tmp_path):
 
 
 def service_of(app):
-    return app.extensions["casesearch"]
+    return services_of(app).search
 
 
 def rebuild(app):
-    with app.extensions["casebase_sessionmaker"]() as session:
-        return build_index(Path(app.config["CASES_DIR"]), Path(app.config["INDEX_DIR"]), session,
-                           service_of(app).embedder)
+    return services_of(app).reindex(progress=False)
 
 
 def whoosh_holders(path: Path) -> dict[str, set[str]]:
@@ -75,7 +73,7 @@ def test_scores_are_okapi_bm25_over_the_case_tokens(world):
     app, _ = world
     gen = service_of(app).generation()
     table = terms.read_table(gen.path)
-    docs = {s: Counter(terms.case_tokens(gen.catalog[s])) for s in table.slugs}
+    docs = {s: Counter(terms.case_tokens(gen.catalog[s], gen.analyzer)) for s in table.slugs}
     avgdl = sum(sum(c.values()) for c in docs.values()) / len(docs)
     query = ["光伏", "合作社", "村集体"]
     k1, b = 1.2, 0.75
@@ -96,23 +94,21 @@ def test_scores_are_okapi_bm25_over_the_case_tokens(world):
 def test_literal_hits_are_exact_and_first(world):
     app, _ = world
     gen = service_of(app).generation()
-    hits = keyword_hits(gen.keyword, plan_query("1+2+N 合作社", ()))
+    hits = keyword_hits(gen.keyword, plan_query(gen.analyzer, "1+2+N 合作社", ()))
     exact = [h.exact for h in hits]
     assert any(exact) and exact == sorted(exact, reverse=True)
     for h in hits:
-        assert h.exact == ("1+2+n" in terms.case_tokens(gen.catalog[h.slug]))
+        assert h.exact == ("1+2+n" in terms.case_tokens(gen.catalog[h.slug], gen.analyzer))
 
 
 @pytest.mark.parametrize("phrase", ["闲置村部", "土地流转", "红色教育培训"])
 def test_quoted_phrase_exact_tier_is_whooshs_phrase_match(world, phrase):
     from whoosh import query as wq
 
-    from analysis.segment import segment
-
     app, _ = world
     gen = service_of(app).generation()
-    hits = keyword_hits(gen.keyword, plan_query("", (phrase,)))
-    words = segment(phrase)
+    hits = keyword_hits(gen.keyword, plan_query(gen.analyzer, "", (phrase,)))
+    words = gen.analyzer.segment(phrase)
     with gen.ix.searcher() as s:
         q = wq.Or([wq.Phrase(f, words, slop=1) for f in TEXT_FIELDS])
         whole = {s.stored_fields(d)["slug"] for d in s.docs_for_query(q)}

@@ -1,6 +1,7 @@
 """The shipped library with the real embedding model: what issue #2's users must see."""
 
 import pytest
+from worlds import services_of
 
 from search.engine import run_search
 from search.query import parse_query
@@ -9,7 +10,7 @@ pytestmark = pytest.mark.model
 
 
 def ids(app, mode="hybrid", **args):
-    result = run_search(app.extensions["casesearch"], parse_query(args), mode)
+    result = run_search(services_of(app).search, parse_query(args), mode)
     return [h["id"] for h in result.hits], result
 
 

@@ -105,8 +105,8 @@ def test_a_plain_corpus_meets_conditions_from_figures_read_at_index_time(tmp_pat
     assert "户均分红 ≥ 1000元" in dividend.words
 
 
-def test_search_page_shows_the_condition_not_the_number_as_a_word(app):
-    result = run_search(app.extensions["casesearch"], parse_query({"q": "年收入50万元以上的村"}))
+def test_search_page_shows_the_condition_not_the_number_as_a_word(fixture_services):
+    result = run_search(fixture_services.search, parse_query({"q": "年收入50万元以上的村"}))
     first = result.hits[0]
     assert first["id"] == "changshui-company" and first["tier"] == "direct"
     assert any(r.startswith("条件：村级集体经济收入 ≥ 50万元") for r in first["why"])

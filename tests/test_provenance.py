@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from analysis.analyzer import Analyzer
 from casefile.case import Figure
 from casefile.parse import CaseFormatError
 from casefile.parse import case_files
@@ -14,6 +15,8 @@ from casefile.parse import parse_case_text
 from casefile.provenance import check_provenance
 from casefile.provenance import figure_problem
 from casefile.provenance import names_value
+
+ANALYZER = Analyzer()  # the shipped data files, loaded on first use
 
 SHIPPED = Path(__file__).parent.parent / "cases"
 BROKEN = Path(__file__).parent / "fixtures" / "provenance" / "broken-provenance.md"
@@ -31,7 +34,7 @@ def _source_text() -> str | None:
 def test_shipped_case_is_backed_by_its_sentences(path):
     case = load_case(path)
     assert case.figures or case.models or case.resources or case.evidence  # something to check
-    assert check_provenance(case, _source_text()) == []
+    assert check_provenance(case, _source_text(), analyzer=ANALYZER) == []
 
 
 def test_shipped_quotes_are_word_for_word_from_the_report():
@@ -48,7 +51,7 @@ def _quotes(case):
 
 
 def test_broken_fixture_fails_for_every_planted_error():
-    problems = check_provenance(load_case(BROKEN), source_text=_source_text())
+    problems = check_provenance(load_case(BROKEN), source_text=_source_text(), analyzer=ANALYZER)
     text = "\n".join(f"{p.field} {p.reason}" for p in problems)
     assert "source.publisher" in text and "中共**市委组织部" in text
     assert any(p.field == "evidence.industries" and "种植" in p.reason for p in problems)
@@ -75,7 +78,7 @@ def test_broken_fixture_fails_for_every_planted_error():
     ("吸纳30余农户就业、提供技术支持", "种植", False),
 ])
 def test_names_value(sentence, value, named):
-    assert names_value(sentence, value) is named
+    assert names_value(sentence, value, ANALYZER) is named
 
 
 @pytest.mark.parametrize("value, unit, approx, quote, ok", [

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from werkzeug.datastructures import MultiDict
 from worlds import SHIPPED_CASES
 from worlds import make_world
+from worlds import services_of
 
 import recommend.candidates as candidates
 from recommend.candidates import candidate_slugs
@@ -131,7 +132,7 @@ def test_no_model_fills_the_top_five():
 
 def test_large_library_scores_only_entries_with_evidence(app, monkeypatch):
     profile = parse_profile({"resources": ["耕地"], "county": "乙县"})
-    with app.app_context(), app.extensions["casebase_sessionmaker"]() as s:
+    with app.app_context(), services_of(app).sessionmaker() as s:
         everything = candidate_slugs(s, profile, ["practice-teams"], 7)
         found = candidate_slugs(s, profile, ["practice-teams"], 10_000)
         monkeypatch.setattr(candidates, "MAX_SCORED", 2)
@@ -278,17 +279,17 @@ def _assert_floor(report: dict, floor: dict) -> None:
 
 
 def test_labelled_profiles_stay_above_the_floor(shipped_app):
-    with shipped_app.app_context(), shipped_app.extensions["casebase_sessionmaker"]() as s:
-        report = evaluate_profiles(s, shipped_app.extensions["casesearch"])
+    with shipped_app.app_context(), services_of(shipped_app).sessionmaker() as s:
+        report = evaluate_profiles(s, services_of(shipped_app).search)
     assert report["profiles"] >= 20
     _assert_floor(report, FAKE_FLOOR)
 
 
 def test_structured_fit_carries_the_ranking_without_meaning(shipped_app, monkeypatch):
     """With the embedding switched off, words and structured fit alone keep the floor."""
-    service = shipped_app.extensions["casesearch"]
+    service = services_of(shipped_app).search
     monkeypatch.setattr(type(service), "vectors_usable", property(lambda self: False))
-    with shipped_app.app_context(), shipped_app.extensions["casebase_sessionmaker"]() as s:
+    with shipped_app.app_context(), services_of(shipped_app).sessionmaker() as s:
         report = evaluate_profiles(s, service)
         first = [r.slug for r in recommend(s, service, parse_profile(RED_VILLAGE), 2)]
     assert not report["vectors_used"]
@@ -303,8 +304,8 @@ def test_labelled_profiles_with_the_real_model(tmp_path):
         pytest.skip("CASEBASE_MODEL_DIR is not set to a converted model")
     app = make_world(tmp_path, SHIPPED_CASES, model="default",
                      models_dir=Path(model_dir).parent)
-    with app.app_context(), app.extensions["casebase_sessionmaker"]() as s:
-        report = evaluate_profiles(s, app.extensions["casesearch"])
+    with app.app_context(), services_of(app).sessionmaker() as s:
+        report = evaluate_profiles(s, services_of(app).search)
     assert report["vectors_used"]
     _assert_floor(report, MODEL_FLOOR)
 

@@ -2,9 +2,12 @@
 
 import pytest
 
-from analysis.segment import analyze
+from analysis.analyzer import Analyzer
 from analysis.segment import normalise
-from analysis.segment import segment
+
+ANALYZER = Analyzer()  # the shipped data files
+analyze = ANALYZER.analyze
+segment = ANALYZER.segment
 
 
 @pytest.mark.parametrize("text, word", [

@@ -14,6 +14,7 @@ import pytest
 from pg_support import dispose
 from pg_support import make_world_on
 from worlds import FIXTURE_CASES
+from worlds import services_of
 
 from evaluation.loadtest import fetch
 from evaluation.loadtest import gunicorn_server
@@ -88,7 +89,7 @@ def test_reindex_while_serving_switches_every_worker(tmp_path, db_url):  # noqa:
     cases = tmp_path / "cases"
     shutil.copytree(FIXTURE_CASES, cases)
     first = make_world_on(tmp_path, cases, db_url)
-    old_gen = first.extensions["casesearch"].generation().name
+    old_gen = services_of(first).search.generation().name
     dispose(first)
     env = app_env(tmp_path, cases, db_url)
     with gunicorn_server(env, workers=2, log_path=tmp_path / "gunicorn.log") as (base, proc):

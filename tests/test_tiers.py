@@ -1,6 +1,7 @@
 """Honest answers on the shipped library with the real model: direct hits, then 可能相关."""
 
 import pytest
+from worlds import services_of
 
 from evaluation.suites import load_cases_judged
 from evaluation.suites import load_no_answer
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.model
 
 
 def search(app, q, **args):
-    return run_search(app.extensions["casesearch"], parse_query({"q": q, **args}))
+    return run_search(services_of(app).search, parse_query({"q": q, **args}))
 
 
 def test_no_answer_query_has_no_direct_hit_but_lists_related(model_app):
@@ -39,7 +40,7 @@ def test_direct_hits_come_before_related_ones(model_app):
 def test_calibration_holds_on_the_cases_suite(model_app):
     """Targets of issue 13: no-answer queries with a direct hit <= 10 %, answerable queries
     whose first relevant case is direct >= 95 %."""
-    service = model_app.extensions["casesearch"]
+    service = services_of(model_app).search
     no_answer = load_no_answer()
     assert len(no_answer) >= 20
     wrong = [q for q in no_answer if search(model_app, q).total > 0]

@@ -29,7 +29,6 @@ from editorial.users import authenticate
 from web import admin_auth
 from web import admin_drafts
 from web import admin_queries
-from web import admin_services
 from web.admin_auth import csrf
 from web.admin_auth import login_manager
 from web.admin_services import job_view
@@ -132,6 +131,5 @@ def register(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     admin_auth.init_app(app)
-    admin_services.init_app(app)
     register(app)
     app.extensions.setdefault("casebase_nav", []).append(("admin.index", "编辑后台"))

@@ -41,6 +41,7 @@ from web.db import get_session
 from web.errors import error_response
 from web.errors import wants_json
 from web.services import get_service
+from web.services import get_services
 
 
 def upload_view(upload) -> dict:
@@ -69,7 +70,8 @@ def upload():
     try:
         with os.fdopen(fd, "wb") as fh:
             file.save(fh)
-        result = import_file(Path(tmp), vocab(), original_name=name,
+        result = import_file(Path(tmp), vocab(), analyzer=get_services().analyzer,
+                             original_name=name,
                              max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
     except ImportFailed as exc:
         return error_response(400, exc.message, {"report": exc.message})  # names the file

@@ -12,9 +12,7 @@ from flask import redirect
 from flask import request
 from flask import url_for
 
-from analysis import segment
-from analysis.segment import analyze
-from analysis.segment import preview_segment
+from analysis.segment import SHIPPED_DATA_DIR
 from editorial import datafiles
 from editorial.report import missed_queries
 from search.engine import run_search
@@ -29,6 +27,7 @@ from web.db import get_session
 from web.errors import error_response
 from web.errors import wants_json
 from web.services import get_service
+from web.services import get_services
 
 MAX_QUERY = 200
 BOXES = ("words", "group", "phrases", "concepts")  # the form's text boxes
@@ -61,17 +60,16 @@ def concepts_of(q: str, lexicon=None) -> list[str] | None:
     """The concepts the lexicon finds in `q` (None without a concept lexicon)."""
     if not HAS_CONCEPTS:
         return None
-    from analysis.concepts import default_lexicon
     from analysis.concepts import tag_text
 
-    return sorted({m.concept for m in tag_text(q, lexicon or default_lexicon())})
+    return sorted({m.concept for m in tag_text(q, lexicon or get_services().analyzer.lexicon)})
 
 
 def edit_data(form) -> tuple[dict, dict]:
     """The edit form's state and its errors; `after` is the preview (nothing is written)."""
     q = form.get("q", "")[:MAX_QUERY]
     data = {"q": q, **{k: form.get(k, "") for k in BOXES},
-            "before": words_of(analyze(q, mode="query")), "after": None,
+            "before": words_of(get_services().analyzer.analyze(q, mode="query")), "after": None,
             "concepts_before": concepts_of(q), "has_concepts": HAS_CONCEPTS, "concepts_after": None}
     errors: dict[str, str] = {}
     parsed = {}
@@ -83,7 +81,7 @@ def edit_data(form) -> tuple[dict, dict]:
     data["_parsed"] = parsed
     if parsed["words"] or parsed["group"]:
         groups = [parsed["group"]] if parsed["group"] else []
-        data["after"] = words_of(preview_segment(q, parsed["words"], groups))
+        data["after"] = words_of(get_services().analyzer.preview(q, parsed["words"], groups))
     if (parsed["phrases"] or parsed["concepts"]) and not HAS_CONCEPTS:
         errors["concepts"] = "这个版本没有概念词表"
     elif parsed["phrases"] or parsed["concepts"]:
@@ -101,7 +99,7 @@ def _folder():
     try:
         return data_dir()
     except RuntimeError:
-        return segment.DATA_DIR
+        return SHIPPED_DATA_DIR
 
 
 def query_edit():

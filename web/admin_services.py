@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-from flask import Flask
 from flask import current_app
 from flask import jsonify
 from flask import render_template
 from flask_login import current_user
 
-from analysis import segment
 from analysis.vocabulary import load_vocabulary
-from editorial.jobs import JobRunner
 from editorial.jobs import is_stale
 from editorial.jobs import request_job
 from editorial.models import IndexJob
-from indexer.build import build_index
 from web.db import get_session
 from web.errors import wants_json
-from web.services import get_service
-
-DATA_CHECK_SECONDS = 1.0
+from web.services import get_services
 
 
 def respond(template: str, data: dict, status: int = 200):
@@ -55,7 +48,7 @@ def user_name() -> str:
 def start_reindex(reason: str, rebuild: bool = False) -> IndexJob:
     """Record a job and run it in the background; the request returns at once."""
     job = request_job(get_session(), reason, user_name(), rebuild)
-    current_app.extensions["casebase_jobs"].start(job.id)
+    get_services().jobs.start(job.id)
     return job
 
 
@@ -67,26 +60,3 @@ def job_view(job: IndexJob | None) -> dict | None:
             "stale": is_stale(job),
             "created_at": job.created_at.isoformat(),
             "finished_at": job.finished_at.isoformat() if job.finished_at else None}
-
-
-def init_app(app: Flask) -> None:
-    """The job runner builds with this app's folders and embedder; editable data files."""
-    folder = app.config.get("EDITABLE_DATA_DIR")
-    segment.set_data_dir(Path(folder) if folder else None)
-
-    def build(session, rebuild: bool):
-        with app.app_context():
-            embedder = get_service().embedder
-        return build_index(Path(app.config["CASES_DIR"]), Path(app.config["INDEX_DIR"]),
-                           session, embedder, rebuild=rebuild)
-
-    app.extensions["casebase_jobs"] = JobRunner(app.extensions["casebase_sessionmaker"], build)
-    last_check = [0.0]
-
-    @app.before_request
-    def pick_up_data_edits() -> None:
-        """Another worker saved a dictionary edit: analyse queries with it here too."""
-        now = time.monotonic()
-        if now - last_check[0] >= DATA_CHECK_SECONDS:
-            last_check[0] = now
-            segment.reload_if_changed()

@@ -14,7 +14,7 @@ from flask import request
 from flask import url_for
 
 from casefile.markdown import render_markdown
-from handouts.charts import chart_svg
+from handouts.render import configure as configure_templates
 from search.query import INCOME_BUCKETS
 from search.query import QueryError
 from search.query import SearchQuery
@@ -108,5 +108,5 @@ def case_actions(slug: str) -> list[tuple[str, str]]:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals.update(toggle_url=toggle_url, page_url=page_url, nav_links=nav_links,
-                                 case_actions=case_actions, chart_svg=chart_svg)
-    app.jinja_env.filters["markdown"] = render_markdown
+                                 case_actions=case_actions)
+    configure_templates(app.jinja_env)

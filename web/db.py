@@ -18,8 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from db.migrate import upgrade_engine
-from db.models import make_engine
-from db.models import make_sessionmaker
+from web.services import get_services
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 2.0
@@ -28,7 +27,7 @@ _retry_lock = threading.Lock()
 
 def get_session() -> Session:
     if "db_session" not in g:
-        g.db_session = current_app.extensions["casebase_sessionmaker"]()
+        g.db_session = get_services().sessionmaker()
     return g.db_session
 
 
@@ -41,11 +40,8 @@ def close_session(_exc: BaseException | None = None) -> None:
 def init_app(app: Flask) -> None:
     """Open the engine and migrate to head; CREATE_SCHEMA = False leaves that to
     `casebase db upgrade` (e.g. when the web user may not run DDL)."""
-    engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["casebase_engine"] = engine
-    app.extensions["casebase_sessionmaker"] = make_sessionmaker(engine)
     app.teardown_appcontext(close_session)
-    if app.config.get("CREATE_SCHEMA", True):
+    if app.config["CREATE_SCHEMA"]:
         try_upgrade(app)
         app.before_request(_upgrade_if_pending)
 
@@ -53,7 +49,7 @@ def init_app(app: Flask) -> None:
 def try_upgrade(app: Flask) -> bool:
     """Migrate to head; on an unreachable database note it and return False."""
     try:
-        upgrade_engine(app.extensions["casebase_engine"])
+        upgrade_engine(app.extensions["casebase"].engine)
     except OperationalError as exc:
         log.error("database unreachable, schema migration deferred: %s", exc.orig or exc)
         app.extensions["casebase_schema_pending"] = time.monotonic()

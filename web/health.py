@@ -41,7 +41,7 @@ def index_state() -> dict:
 
 
 def database_state() -> dict:
-    engine = current_app.extensions["casebase_engine"]
+    engine = current_app.extensions["casebase"].engine
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))

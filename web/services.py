@@ -1,25 +1,25 @@
-"""The search service of this worker: one embedder and one open index generation."""
+"""This worker's services (see the top-level `services` module), kept by the app."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from flask import Flask
 from flask import current_app
 
-from analysis.segment import warm_up
-from embedding.embed import load_embedder
 from search.generation import SearchService
+from services import Services
+
+
+def get_services() -> Services:
+    return current_app.extensions["casebase"]
 
 
 def get_service() -> SearchService:
-    return current_app.extensions["casesearch"]
+    """The search service of this worker."""
+    return get_services().search
 
 
 def init_app(app: Flask) -> None:
     """Load the model and the dictionary once per worker, at start-up, not on a request."""
-    embedder = load_embedder(app.config["EMBEDDING_MODEL"], Path(app.config["MODELS_DIR"]),
-                             app.config.get("EMBEDDING_BACKEND", "auto"))
-    warm_up()
-    app.extensions["casesearch"] = SearchService(
-        Path(app.config["INDEX_DIR"]), embedder, app.config.get("INDEX_CHECK_INTERVAL", 1.0))
+    services = Services(app.config)
+    services.search  # noqa: B018 (loads the embedder and the analyzer now)
+    app.extensions["casebase"] = services

@@ -9,12 +9,10 @@ the visitor's own shortlist in their own browser.
 from __future__ import annotations
 
 from io import BytesIO
-from pathlib import Path
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
 from flask import Blueprint
-from flask import current_app
 from flask import jsonify
 from flask import redirect
 from flask import render_template
@@ -216,10 +214,9 @@ def handout_pack() -> tuple[Pack, list[dict]]:
     return pack, load_cases(current_catalog(), list(pack.ids))
 
 
-def render_handout(pack: Pack, cases: list[dict], standalone: bool = False) -> str:
-    """The print page; `standalone` inlines the print CSS for a file opened without the site."""
-    css = Path(current_app.static_folder, "print.css").read_text("utf-8") if standalone else None
-    return render_template("handout.html", inline_css=css, token=encode(pack),
+def render_handout(pack: Pack, cases: list[dict]) -> str:
+    """The print page (`handouts.render.standalone_handout` writes it as a file)."""
+    return render_template("handout.html", inline_css=None, token=encode(pack),
                            **handout_data(pack, cases))
 
 
