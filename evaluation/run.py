@@ -163,7 +163,7 @@ def evaluate_service(service: SearchService, judged: Judged, modes=MODES, baseli
             result.groups[NUMERIC_GROUP] = score_run(run, numeric)
             if halves:
                 result.halves.update({f"{NUMERIC_GROUP} {h}": score_run(run, numeric.split(h))
-                                      for h in ("odd", "even")})
+                                      for h in ("odd", "even") if numeric.split(h).queries})
     return results
 
 
