@@ -28,9 +28,10 @@ need +0.1: keyword weight moving in opposite directions, and each lost on the se
 the kept weights are issue 13's (chosen across the three sets' odd halves) with no kind shift,
 plus numeric 1.0 (a case meeting every condition of the query counts as much as the best keyword
 match; tuned on real-cases-dev it stayed 1.0). Tuned on both sets at once, the search reached
-0.972 / 0.686, which is what fitting the sets one reports on looks like, not a gain to ship. Also measured and not kept: pseudo-relevance
-feedback on the meaning side (Rocchio, top 3-10 fused cases, weight 0.3-1.0): real-cases-dev
-0.670-0.678, cases 0.970-0.973, even halves within ±0.005 (search/engine.py WIDEN_MEANING is kept).
+0.972 / 0.686, which is what fitting the sets one reports on looks like, not a gain to ship.
+Also measured and not kept: pseudo-relevance feedback on the meaning side (Rocchio, top 3-10
+fused cases, weight 0.3-1.0): real-cases-dev 0.670-0.678, cases 0.970-0.973, even halves
+within ±0.005 (search/engine.py WIDEN_MEANING is kept).
 
 On every set and half the kept hybrid is above keyword, vector and the baseline
 (README, 质量与速度). Issue 13's table (convex vs RRF vs CombMNZ, even halves) chose the convex

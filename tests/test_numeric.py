@@ -12,6 +12,7 @@ from evaluation.run import build_world
 from evaluation.run import passage_cases
 from search.engine import run_search
 from search.numeric import case_facts
+from search.numeric import make_fact
 from search.numeric import read_conditions
 from search.numeric import satisfies
 from search.numeric import strip_conditions
@@ -119,3 +120,21 @@ def test_search_page_shows_the_condition_not_the_number_as_a_word(fixture_servic
 
 def test_strip_keeps_text_without_conditions():
     assert strip_conditions("光伏 发电", []) == "光伏 发电"
+
+
+def test_the_generation_derives_its_own_tables_when_it_loads(fixture_services):
+    gen = fixture_services.search.generation()
+    assert gen.concept_idf and gen.concept_postings and gen.place_re.search("湖南")
+    assert [f.value for f in gen.facts["changshui-company"] if f.metric == "income"] == [5, 50]
+    before = set(vars(gen))
+    run_search(fixture_services.search, parse_query({"q": "地没人种"}))
+    assert set(vars(gen)) == before  # search sets nothing on the generation from outside
+
+
+def test_ten_thousand_without_a_digit_is_read():
+    (fig, own), = [(f, o) for f, o in text_figures("该村户均分红近万元。") if f.unit == "万元"]
+    assert (fig.value, fig.approx, fig.label, own) == (1.0, "近", "该村户均分红", True)
+    (cond,) = read_conditions("户均分红超过1000元")
+    facts = [f for f in [make_fact(fig.label, fig.value, fig.unit, fig.metric, None, fig.approx)]
+             if f]
+    assert satisfies(cond, facts) is not None
