@@ -37,9 +37,11 @@ class Region:
 
 
 # Qualifiers a figure may carry, as the source words them, and where each one is written.
-QUALIFIERS_BEFORE = ("近", "约", "超过")
+# The importer's table of wordings (analysis/figures.py) writes every one of these.
+QUALIFIERS_BEFORE = ("近", "约", "超过", "将近", "接近", "超", "突破", "过", "逾", "不足", "不到",
+                     "低于")
 QUALIFIERS_AFTER_NUMBER = ("余", "多")
-QUALIFIERS_AFTER_UNIT = ("以上",)
+QUALIFIERS_AFTER_UNIT = ("以上", "左右", "以下")
 QUALIFIERS = QUALIFIERS_BEFORE + QUALIFIERS_AFTER_NUMBER + QUALIFIERS_AFTER_UNIT
 
 

@@ -137,6 +137,8 @@ def number_forms(value: float) -> list[str]:
         forms.append(f"{value / 100000000:g}亿")
     if value == int(value) and value < 100:
         forms += _chinese(int(value))
+    if value in (100, 1000):  # 百亩, 过千万元
+        forms += ["百" if value == 100 else "千"]
     return forms
 
 

@@ -19,11 +19,13 @@ def make_services(*, search: bool = True, database: bool = False):
     `database`, the schema is brought to the newest migration first (as the app does)."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    import settings
     from db.migrate import upgrade_engine
     from services import Services  # late: `casebase check` needs no model or database
 
     try:
         services = Services.from_config()
+        settings.instance_path().mkdir(parents=True, exist_ok=True)  # the SQLite file's folder
         if database and services.config["CREATE_SCHEMA"]:
             upgrade_engine(services.engine)
         if search:

@@ -32,15 +32,18 @@ def write_new(path: Path, text: str) -> bool:
 @click.option("--max-mb", default=20, show_default=True, type=int, help="单个文件大小上限（MB）。")
 def import_command(files: tuple[Path, ...], out_dir: Path, max_mb: int) -> None:
     """把报告（.docx、.pdf、.html、.md、.txt）拆成案例草稿，每个数字和标签都附原句。"""
+    from analysis.analyzer import Analyzer
     from analysis.vocabulary import load_vocabulary
     from importer import ImportFailed
     from importer import import_file
+    from services import Services
 
     out_dir.mkdir(parents=True, exist_ok=True)
     vocab, failed = load_vocabulary(), 0
+    analyzer = Analyzer(Services.from_config().data_dir)  # the editor's dictionary, if any
     for path in files:
         try:
-            result = import_file(path, vocab, max_bytes=max_mb * 1024 * 1024)
+            result = import_file(path, vocab, analyzer=analyzer, max_bytes=max_mb * 1024 * 1024)
         except ImportFailed as exc:
             failed += 1
             named = exc.message if path.name in exc.message else f"{path.name}：{exc.message}"

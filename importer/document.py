@@ -22,6 +22,7 @@ class Document:
     blocks: list[Block]
     title: str | None = None
     warnings: list[str] = field(default_factory=list)
+    title_from_heading: bool = False  # a heading of the text, not a title the file declares
 
     def text(self) -> str:
         """The source text the drafts quote: one block per line."""

@@ -64,7 +64,12 @@ def build_draft(unit: Unit, text: str, sentences: Sentences, vocab, place: Place
     cited = sentences_in(sentences, unit.spans + unit.context)
     # A line of work lists its examples' models and resources, but not their numbers.
     facets = suggest(text, unit.spans, sentences, vocab, analyzer)
-    figures = [figure_meta(f, q) for f, q in unit_figures(text, own, sentences)]
+    figures, seen = [], set()
+    for f, q in unit_figures(text, own, sentences):
+        key = (f.start, f.value, f.unit)  # a figure read twice (overlapping spans) is one figure
+        if key not in seen:
+            seen.add(key)
+            figures.append(figure_meta(f, q))
     region, region_quote = _region(unit, place, cited)
     own_text = "".join(text[s:e] for s, e in own)
     years = sorted({int(y) for m in YEAR_RE.finditer(own_text) for y in m.groups()
@@ -107,7 +112,10 @@ def _region(unit: Unit, place: Place, cited: list[Sentence]) -> tuple[dict, str 
     quote = place.city_quote or place.province_quote
     if unit.kind == "case":
         known = county_place(unit.county) if unit.county else None
-        if known and (not place.province or known[0] == place.province):
+        if unit.province:  # the case's own chain of names (云南省普洱市思茅区南屏镇大开河村)
+            region = {"province": unit.province, "city": unit.city}
+            quote = None
+        if known and (not region.get("province") or known[0] == region["province"]):
             region["province"], region["city"] = known
         region["county"] = unit.county
         if unit.name.endswith("村"):
@@ -145,8 +153,9 @@ def _title(unit: Unit, text: str) -> str:
     if unit.kind == "overview":
         first = re.split(r"[。；！？]", piece)[0]
         return f"综述：{first[:40]}" + ("……" if len(first) > 40 else "")
-    rest = piece[len(_display_name(unit)):] if piece.startswith(_display_name(unit)) else piece
-    return f"{_display_name(unit)}：{first_clause(rest.lstrip('，：'))}"[:120].rstrip("：")
+    at = piece.find(unit.name)
+    rest = piece[at + len(unit.name):] if at >= 0 else piece
+    return f"{_display_name(unit)}：{first_clause(rest.lstrip('，：,: '))}"[:120].rstrip("：")
 
 
 def first_clause(text: str) -> str:
@@ -154,7 +163,7 @@ def first_clause(text: str) -> str:
     depth = 0
     for i, ch in enumerate(text):
         depth += {"“": 1, "《": 1, "”": -1, "》": -1}.get(ch, 0)
-        if depth <= 0 and ch in "，；。！？":
+        if depth <= 0 and ch in "，；。！？,;!?\n":
             return text[:i]
     return text
 

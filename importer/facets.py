@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from casefile.provenance import word_cover
+from importer.places import find_mentions
 from importer.text import CLAUSE_BREAKS
 from importer.text import Sentences
 from importer.text import quote_at
@@ -46,9 +47,15 @@ def suggest(text: str, spans: list[tuple[int, int]], sentences: Sentences,
                 pos = _first(piece, _aliases(value, analyzer), value, analyzer)
                 if pos is not None:
                     note(facet, value, start + pos)
+        names = [(m.start, m.end) for m in find_mentions(piece)]
         for word, terrain in TERRAIN_WORDS.items():
-            if terrain in vocab.terrain and word in piece:
-                note("terrain", terrain, start + piece.index(word))
+            if terrain not in vocab.terrain:
+                continue
+            for hit in re.finditer(re.escape(word), piece):
+                # 某某山村 is a name: terrain is never read from a place's name
+                if not any(s < hit.end() and hit.start() < e for s, e in names):
+                    note("terrain", terrain, start + hit.start())
+                    break
         for facet, value, pos in _concepts(piece, vocab, analyzer):
             note(facet, value, start + pos)
     return found

@@ -59,7 +59,11 @@ def read_docx(path: Path, name: str) -> Document:
     except (KeyError, ValueError, zipfile.BadZipFile, LxmlError) as exc:
         raise ImportFailed(f"“{name}”这个 Word 文件已损坏，无法读取") from exc
     blocks = make_blocks(items)
-    return Document(blocks, first_chinese_heading(blocks))
+    declared = (document.core_properties.title or "").strip()
+    if declared and re.search(r"[\u4e00-\u9fff]", declared):
+        return Document(blocks, declared[:300])
+    heading = first_chinese_heading(blocks)
+    return Document(blocks, heading, title_from_heading=bool(heading))
 
 
 def _docx_rows(table) -> list[tuple[str, int]]:
@@ -103,8 +107,7 @@ def read_pdf(path: Path, name: str) -> Document:
         raise ImportFailed(corrupt) from exc
     text = "\n".join(pages)
     if len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", text)) >= 20:
-        blocks = make_blocks(_pdf_paragraphs(text.splitlines()))
-        return Document(blocks, first_chinese_heading(blocks))
+        return _pdf_document(pages)
     return _scanned_pdf(raw, name, len(reader.pages))
 
 
@@ -137,13 +140,45 @@ def _scanned_pdf(raw: bytes, name: str, pages: int) -> Document:
 
 PDF_SPACE_RE = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…*]) +|"
                           r" +(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…])")
+# Layout spaces next to punctuation or digits inside Chinese text (6 万元 , 以), not between words
+PDF_PUNCT_SPACE_RE = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…,.:;!?()%\d]) +"
+                                r"(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…,.:;!?()%\d])")
+
+
+def _pdf_line(line: str) -> str:
+    line = PDF_SPACE_RE.sub("", line.strip())
+    return PDF_PUNCT_SPACE_RE.sub(
+        lambda m: m.group(0) if _words_both_sides(line, m) else "", line)
+
+
+def _words_both_sides(line: str, m) -> bool:
+    """A space between two Latin words or two numbers (Copyright 2012, 1 000) stays."""
+    left, right = line[m.start() - 1:m.start()], line[m.end():m.end() + 1]
+    return left.isascii() and right.isascii() and left.isalnum() and right.isalnum()
+
+
+def _pdf_document(pages: list[str]) -> Document:
+    """A text-layer PDF: running headers and footers dropped, a printed web page's chrome
+    dropped (importer/chrome.py), lines joined back into paragraphs. The title is a heading
+    at the top of the text, with a warning, since a PDF names no title of its own."""
+    from importer.chrome import drop_chrome
+    from importer.chrome import repeated_lines
+
+    page_lines = [[_pdf_line(x) for x in page.splitlines() if x.strip()] for page in pages]
+    running = repeated_lines(page_lines)
+    lines = [x for page in page_lines for x in page
+             if re.sub(r"\d+", "#", x) not in running]
+    lines = drop_chrome(lines)
+    blocks = make_blocks(_pdf_paragraphs(lines))
+    heading = first_chinese_heading(blocks)
+    return Document(blocks, heading, title_from_heading=bool(heading))
 
 
 def _pdf_paragraphs(lines: list[str]) -> list[tuple[str, int]]:
     """Rebuild paragraphs from layout lines: a short line that ends a sentence closes one (a
     full line was wrapped), a line starting 一、 or 第一章 opens one, and a short line with no
     closing punctuation standing alone is a heading. Layout spaces around Chinese go."""
-    lines = [PDF_SPACE_RE.sub("", x.strip()) for x in lines if x.strip()]
+    lines = [x for x in lines if x.strip()]
     width = max((len(x) for x in lines), default=0)
     out: list[tuple[str, int]] = []
     para: list[str] = []

@@ -85,7 +85,8 @@ def read_markdown(text: str) -> Document:
                 flush()
     flush()
     blocks = make_blocks(items)
-    return Document(blocks, first_chinese_heading(blocks))
+    heading = first_chinese_heading(blocks)
+    return Document(blocks, heading, title_from_heading=bool(heading))
 
 
 def _strip_front_matter(text: str) -> str:
@@ -101,6 +102,44 @@ def _unescape(line: str) -> str:
 
 
 def read_plain(text: str) -> Document:
-    """Government text files put one paragraph on each line."""
-    blocks = [Block(b.text) for b in make_blocks([(line, 0) for line in text.splitlines()])]
-    return Document(blocks, None)
+    """Government text files put one paragraph on each line; text pasted from a PDF or an e-mail
+    breaks lines inside sentences, and those lines are joined back first. A short first line
+    without sentence punctuation is the title (with a warning: the file does not say so)."""
+    lines = rejoin_lines(text.splitlines())
+    blocks = [Block(b.text) for b in make_blocks([(line, 0) for line in lines])]
+    title = None
+    if blocks and len(blocks[0].text) <= 40 and not re.search(r"[。！？!?；;，,：:]",
+                                                               blocks[0].text) \
+            and CJK_TITLE_RE.search(blocks[0].text) and len(blocks) > 1 \
+            and not BYLINE_RE.search(blocks[0].text):
+        title = blocks[0].text
+    return Document(blocks, title, title_from_heading=bool(title))
+
+
+CJK_TITLE_RE = re.compile(r"[\u4e00-\u9fff]{4}")
+BYLINE_RE = re.compile(r"记者|通讯员|作者|编者按|来源|^文/|^图/|日讯|消息")
+LINE_END = tuple("。！？；!?;：:”’」』)）】")
+LIST_START_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、．.]|"
+                           r"[（(][一二三四五六七八九十\d]+[)）]|"
+                           r"\d+[、.．](?!\d)|NO\.|第[一二三四五六七八九十]+[章节部分]|【|[-*•·])",
+                           re.IGNORECASE)
+
+
+def rejoin_lines(lines: list[str]) -> list[str]:
+    """Join a line to the next when it breaks a sentence: it ends without closing punctuation
+    and is about as long as the text's wrapped lines (a short line is a heading or a name)."""
+    stripped = [x.strip() for x in lines]
+    lengths = sorted(len(x) for x in stripped if len(x) >= 10)
+    if len(lengths) < 3:
+        return lines
+    width = lengths[int(len(lengths) * 0.9) - 1]  # the long lines' length
+    out: list[str] = []
+    joining = False
+    for raw, line in zip(lines, stripped, strict=True):
+        if joining and line and not LIST_START_RE.match(line):
+            out[-1] += line
+        else:
+            out.append(raw)
+        joining = bool(line) and not line.endswith(LINE_END) and (
+            line.endswith(("，", ",", "、")) or len(line) >= 0.85 * width) and len(line) >= 10
+    return out

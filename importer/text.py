@@ -6,9 +6,10 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-# A sentence ends at 。！？； (with a closing quote that follows) or at the end of a line.
-SENTENCE_RE = re.compile(r"[^。！？；\n]+(?:[。！？；]+[”’」』）)]?|(?=\n)|$)")
-CLAUSE_BREAKS = "，；。、：！？"
+# A sentence ends at 。！？； (with a closing quote that follows) or at the end of a line. Many
+# sites store the ASCII forms , : ; ? ! ( ) in Chinese text: ; ? ! end a sentence as well.
+SENTENCE_RE = re.compile(r"[^。！？；!?;\n]+(?:[。！？；!?;]+[”’」』）)]?|(?=\n)|$)")
+CLAUSE_BREAKS = "，；。、：！？,;:!?"
 MAX_QUOTE = 1000  # the parser's limit for one quoted sentence
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from analysis.analyzer import Analyzer
-from analysis.vocabulary import load_vocabulary
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout
+
+from analysis.analyzer import Analyzer  # noqa: E402
+from analysis.vocabulary import load_vocabulary  # noqa: E402
 from casefile.parse import case_files
 from casefile.parse import load_case
 from importer import import_file

@@ -310,7 +310,7 @@ def test_case_page_and_nav_offer_the_pack(client):
 # ---- CLI ----------------------------------------------------------------------------------
 
 def test_cli_exports_docx_and_html(shipped_app, monkeypatch, tmp_path):
-    monkeypatch.setattr(app_loader, "make_app", lambda: shipped_app)
+    monkeypatch.setattr(app_loader, "make_services", lambda **_: services_of(shipped_app))
     runner = CliRunner()
     out = tmp_path / "pack.docx"
     result = runner.invoke(cli.main, ["export", "--cases", ",".join(TRIO), "--format",

@@ -28,7 +28,7 @@ FLOORS = {
     "web": 8,
     "app": 9,  # the Flask app factory over web/
     "cli": 10,  # `casebase serve` starts the app
-    "scripts": 10,
+    "scripts": 11,  # tools over the whole product (the CLI included)
 }
 FLASK = {"flask", "flask_limiter", "flask_login", "flask_wtf", "flask_compress", "werkzeug"}
 WEB_FLOOR = FLOORS["web"]

@@ -252,7 +252,7 @@ def test_cli_recommend(shipped_app, tmp_path, monkeypatch):
     import cli
     from cli import app_loader
 
-    monkeypatch.setattr(app_loader, "make_app", lambda: shipped_app)
+    monkeypatch.setattr(app_loader, "make_services", lambda **_: services_of(shipped_app))
     path = tmp_path / "p.yaml"
     path.write_text("profile:\n  resources: [抛荒地, 劳动力]\n  income_wan: 3\n", encoding="utf-8")
     result = CliRunner().invoke(cli.main, ["recommend", "--profile", str(path), "--json"])
