@@ -13,7 +13,9 @@ from flask import Flask
 
 import settings as casebase_config
 from web import admin
+from web import api_legacy
 from web import api_v1
+from web import assets
 from web import core
 from web import db
 from web import errors
@@ -36,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     os.makedirs(app.instance_path, exist_ok=True)
 
-    for part in (services, db, errors, core, health, security, recommend, trainer, api_v1,
-                 widget, admin):
+    for part in (services, db, errors, assets, core, health, security, recommend, trainer,
+                 api_v1, api_legacy, widget, admin):
         part.init_app(app)
     return app

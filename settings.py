@@ -61,6 +61,12 @@ def defaults(instance: Path) -> dict:
         "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
         "RATELIMIT_LOGIN": "10 per minute",
         "DUPLICATE_SIMILARITY": 0.93,
+        # Embedding in other sites works out of the box: the read-only API and the widget
+        # answer any origin (no credentials are ever involved) and /embed may be framed by
+        # any site. A list of origins narrows either; every other page stays unframeable.
+        "CORS_ORIGINS": "*",
+        "FRAME_ANCESTORS": "*",
+        "RATELIMIT_API": "120 per minute",
     }
 
 

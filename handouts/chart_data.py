@@ -1,10 +1,10 @@
 """The numbers behind the income charts, taken from a case's figures as the source states them.
 
-Only stated amounts become bars: income levels (metric `income`) before and after, or, when a
-case states only how much its income grew (`income_increase`), that amount as its own bar. A
-growth rate without an amount (较2019年增长48%) becomes a note, never an invented bar. An overview's
-income figures describe different villages (an average, one named village), so they are not
-drawn as one village's before and after.
+Three kinds of figure, never mixed on one chart: income levels (metric `income`, 收入 in a year
+or at the time of the report), amounts added (`income_increase`, in the source's own word: 增收
+or 创收) and growth rates (`income_growth_pct`). An overview's income figures describe different
+villages (an average, one named village), so they are not drawn as one village's levels.
+`income_row` is the one line of text per case (before, after, change) that tables show.
 """
 
 from __future__ import annotations
@@ -41,6 +41,33 @@ class IncomeRow:
     growth_base: str = ""  # the year it is measured from, as the label words it: 2019年
 
 
+KINDS = ("level", "increase", "growth")
+
+
+def increase_word(label: str) -> str:
+    """The source's word for an amount added: 创收 when it says so, otherwise 增收."""
+    return "创收" if "创收" in label else "增收"
+
+
+def kind_bars(case: dict) -> dict[str, list[Bar]]:
+    """The case's income figures as bars, by kind (level, increase, growth)."""
+    name = short_name(case["title"])
+    out: dict[str, list[Bar]] = {k: [] for k in KINDS}
+    if case.get("kind") != "overview":
+        for f in _levels(case):
+            kind = "after" if f.get("year") is None or len(out["level"]) else "before"
+            out["level"].append(Bar(name, _when(f), f["value"], _text(f), kind))
+    for f in case["figures"]:
+        if f["metric"] == "income_increase" and f["unit"] == "万元":
+            out["increase"].append(Bar(name, increase_word(f["label"]), f["value"], _text(f),
+                                       "increase"))
+        elif f["metric"] == "income_growth_pct":
+            base = re.search(r"(?:19|20)\d\d年", f["label"])
+            label = f"较{base.group(0)}" if base else "增长率"
+            out["growth"].append(Bar(name, label, f["value"], _text(f), "growth"))
+    return out
+
+
 def short_name(title: str) -> str:
     """`长湖村：流转抛荒地…` -> 长湖村 (the part before the colon, at most 12 characters)."""
     head = title.split("：", 1)[0].strip()
@@ -72,17 +99,17 @@ def income_row(case: dict) -> IncomeRow | None:
         before, after = levels[0], levels[-1]
         bars = (Bar(name, _when(before), before["value"], _text(before), "before"),
                 Bar(name, _when(after), after["value"], _text(after), "after"))
-        return IncomeRow(_case_id(case), name, f"{_text(before)}（{_when(before)}）",
+        return IncomeRow(case["id"], name, f"{_text(before)}（{_when(before)}）",
                          f"{_text(after)}（{_when(after)}）", _change(before, after), bars)
     if increase:
         f = increase[0]
         bar = Bar(name, "增收", f["value"], _text(f), "increase")
-        return IncomeRow(_case_id(case), name, "", "", f"增收{_text(f)}", (bar,))
+        return IncomeRow(case["id"], name, "", "", f"增收{_text(f)}", (bar,))
     if growth:
         f = growth[0]
         change = f"{f['label']}{_text(f)}"
         base = re.search(r"(?:19|20)\d\d年", f["label"])
-        return IncomeRow(_case_id(case), name, "", "", change, (),
+        return IncomeRow(case["id"], name, "", "", change, (),
                          note=f"{name}：{change}（来源未给金额，不画柱）",
                          growth_pct=f["value"], growth_base=base.group(0) if base else "")
     return None
@@ -96,8 +123,3 @@ def _change(before: dict, after: dict) -> str:
     if before["value"] > 0:
         text += f"，为{_when(before)}的{about}{after['value'] / before['value']:.3g}倍"
     return text
-
-
-def _case_id(case: dict) -> str:
-    """`id` in the page dicts, `slug` in a catalog's `case_to_dict`."""
-    return case.get("id") or case["slug"]

@@ -14,13 +14,13 @@ import re
 import threading
 from dataclasses import asdict
 from dataclasses import dataclass
-from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
 
+from handouts.chart_data import KINDS
 from handouts.chart_data import Bar
-from handouts.chart_data import IncomeRow
 from handouts.chart_data import income_row
+from handouts.chart_data import kind_bars
 
 FONT_FILES = (
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),  # Debian fonts-wqy-microhei
@@ -44,8 +44,9 @@ class Chart:
     unit: str
     bars: tuple[Bar, ...]
     notes: tuple[str, ...] = ()
-    rows: tuple[IncomeRow, ...] = field(default=(), compare=False)
-    width: float = 6.4  # inches at 72 dpi; a page scales the SVG to its box
+    # inches at 72 dpi: narrow enough that a 390 px phone shows the SVG at full size or larger
+    # (labels stay at least 12 px); a wider box scales it up.
+    width: float = 4.2
 
     @property
     def description(self) -> str:
@@ -60,40 +61,50 @@ class Chart:
         return _render(self, "png", dpi)
 
 
-def income_chart(cases: list[dict], key: str = "income") -> Chart | None:
-    """Before/after income of 1–4 cases on one scale, or None when no case states an amount."""
-    rows = tuple(r for r in (income_row(c) for c in cases) if r is not None)
-    if len(rows) == 1 and not rows[0].bars:
-        return growth_chart(rows[0], key)
-    if not any(r.bars for r in rows):
-        return None
-    bars = tuple(b for r in rows for b in r.bars)
-    # what the bars mean in words (增加45万元，为2020年的10倍), and what could not be drawn
-    notes = tuple(r.note or f"{r.name}：{r.change}" for r in rows if r.note or r.before)
-    # one case: narrow, so a phone shows its labels at reading size; several: room for names
-    width = 4.8 if len(rows) == 1 else 6.4
-    return Chart(key, "村级集体经济收入（万元）", "万元", bars, notes, rows, width=width)
+def income_charts(cases: list[dict], key: str = "income") -> tuple[list[Chart], list[str]]:
+    """One chart per kind of income figure the cases state, and sentences for what is not drawn.
 
-
-def growth_chart(row: IncomeRow, key: str) -> Chart | None:
-    """A growth rate without amounts (较2019年增长48%) as an index: the base year is 100.
-
-    Only on the case's own page: an index cannot share a 万元 scale with other cases.
+    A kind with a single bar says nothing a chart adds: it becomes a sentence instead.
     """
-    if row.growth_pct is None or not row.growth_base:
-        return None
-    base, now = row.growth_base, 100 + row.growth_pct
-    bars = (Bar(row.name, base, 100.0, "100", "before"),
-            Bar(row.name, "报告时", now, f"{now:g}", "after"))
-    notes = (row.change, f"来源只给增长率，没有金额：以{base}为100")
-    return Chart(key, f"村级集体经济（指数，{base}=100）", "指数", bars, notes, (row,),
-                 width=4.8)
+    charts: list[Chart] = []
+    sentences: list[str] = []
+    per_case = [kind_bars(c) for c in cases]
+    rows = {r.name: r for r in (income_row(c) for c in cases) if r is not None}
+    for kind in KINDS:
+        bars = tuple(b for found in per_case for b in found[kind])
+        if len(bars) == 1:
+            sentences.append(_sentence(kind, bars[0]))
+        elif bars:
+            notes = tuple(f"{rows[n].name}：{rows[n].change}"
+                          for n in dict.fromkeys(b.group for b in bars)
+                          if kind == "level" and n in rows and rows[n].before)
+            charts.append(Chart(f"{key}-{kind}", _title(kind, bars), UNITS[kind], bars, notes))
+    return charts, sentences
+
+
+UNITS = {"level": "万元", "increase": "万元", "growth": "%"}
+
+
+def _title(kind: str, bars: tuple[Bar, ...]) -> str:
+    if kind == "level":
+        return "村级集体经济收入（万元）"
+    if kind == "increase":  # the source's own words, 增收 and/or 创收
+        return "村级集体经济" + "、".join(dict.fromkeys(b.label for b in bars)) + "（万元）"
+    return "村级集体经济收入增长率（%）"
+
+
+def _sentence(kind: str, bar: Bar) -> str:
+    if kind == "level":
+        return f"{bar.group}：{bar.label}村级集体经济收入{bar.text}。"
+    if kind == "increase":
+        return f"{bar.group}：村级集体经济{bar.label}{bar.text}。"
+    return f"{bar.group}：村级集体经济收入{bar.label}增长{bar.text}。"
 
 
 def count_chart(key: str, title: str, counts: list[tuple[str, int]]) -> Chart | None:
     """Horizontal bars of how many cases have each value (home page overview)."""
     bars = tuple(Bar("", label, float(n), f"{n}篇", "count") for label, n in counts)
-    return Chart(key, title, "篇", bars, width=4.8) if bars else None
+    return Chart(key, title, "篇", bars) if bars else None
 
 
 def _render_svg(chart: Chart) -> str:
@@ -139,7 +150,7 @@ def _render(chart: Chart, fmt: str, dpi: int) -> bytes:
 
     with _LOCK, matplotlib.rc_context(_style()):
         groups = len({b.group for b in chart.bars})
-        height = 0.9 + 0.34 * len(chart.bars) + 0.17 * (groups - 1) + 0.2 * len(chart.notes)
+        height = 1.0 + 0.4 * len(chart.bars) + 0.2 * (groups - 1) + 0.25 * len(chart.notes)
         fig = Figure(figsize=(chart.width, height),
                      layout="constrained")
         _draw(fig.add_subplot(), chart)
@@ -160,7 +171,7 @@ def _style() -> dict:
     # Only families this machine has: matplotlib logs a warning per missing family per text.
     families = [f for f in FONT_FAMILIES if f in known] or ["sans-serif"]
     return {"font.family": families, "svg.fonttype": "none", "svg.hashsalt": "casebase",
-            "font.size": 10, "axes.edgecolor": MUTED, "text.color": INK,
+            "font.size": 12, "axes.edgecolor": MUTED, "text.color": INK,
             "axes.labelcolor": INK, "xtick.color": MUTED, "ytick.color": INK}
 
 
@@ -180,31 +191,37 @@ def _draw(ax, chart: Chart) -> None:
                        for b in chart.bars])
     top = max((b.value for b in chart.bars), default=1) or 1
     for y, bar in zip(ys, chart.bars, strict=True):
-        ax.text(bar.value + top * 0.01, y, bar.text, va="center", fontsize=9)
-    ax.set_xlim(0, top * 1.25)  # room for the value labels
+        ax.text(bar.value + top * 0.01, y, bar.text, va="center", fontsize=12)
+    ax.set_xlim(0, top * 1.45)  # room for the value labels
     if chart.unit == "篇":
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title(chart.title, loc="left", fontsize=11)
+    # The title starts at the figure's left edge: long bar labels push the axes to the right.
+    ax.figure.suptitle(chart.title, x=0.01, ha="left", fontsize=13)
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(axis="y", length=0)
     if chart.notes:
-        ax.set_xlabel("\n".join(chart.notes), loc="left", fontsize=9, color=MUTED)
+        ax.set_xlabel("\n".join(chart.notes), loc="left", fontsize=12, color=MUTED)
 
 
 def chart_dict(chart: Chart | None) -> dict | None:
     """The chart's numbers for a JSON twin; `chart_svg` draws the same dict on a page."""
     if chart is None:
         return None
-    rows = [{k: v for k, v in asdict(r).items() if k != "bars"} for r in chart.rows]
     return {"key": chart.key, "title": chart.title, "unit": chart.unit,
             "description": chart.description, "bars": [asdict(b) for b in chart.bars],
-            "notes": list(chart.notes), "rows": rows, "width": chart.width}
+            "notes": list(chart.notes), "width": chart.width}
+
+
+def income_block(cases: list[dict], key: str) -> dict:
+    """What a page shows of the cases' income: `charts` (JSON-ready) and `sentences`."""
+    charts, sentences = income_charts(cases, key)
+    return {"charts": [chart_dict(c) for c in charts], "sentences": sentences}
 
 
 def chart_from_dict(data: dict) -> Chart:
     return Chart(data["key"], data["title"], data["unit"],
                  tuple(Bar(**b) for b in data["bars"]), tuple(data.get("notes", ())),
-                 width=data.get("width", 6.4))
+                 width=data.get("width", Chart.width))
 
 
 def chart_svg(data: dict | None) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from handouts.charts import chart_dict
-from handouts.charts import income_chart
+from handouts.chart_data import income_row
+from handouts.charts import income_block
 from handouts.content import LINKAGE
 from handouts.content import MEASURES
 from handouts.content import first_points
@@ -46,6 +46,15 @@ def _income(case: dict, which: int) -> Items:
     return [{"text": fig["text"], "note": fig["label"]}] if fig else []
 
 
+def _increase(case: dict) -> Items:
+    """Stated increases and rates; else the change between two stated levels (as charted)."""
+    items = _figures(case, "income_increase", "income_growth_pct")
+    row = income_row(case)
+    if not items and row is not None and row.before:
+        items = [{"text": row.change.split("，")[0], "note": "由前后两个收入数字算出"}]
+    return items
+
+
 def _relied_on(case: dict) -> Items:
     """What the case started from: its resources, terrain, land and its starting income."""
     items = _tags(case["resources"])
@@ -76,8 +85,7 @@ ROWS: list[tuple[str, str, str, Callable[[dict], Items]]] = [
     ("industries", "产业", "tags", lambda c: _tags(c["industries"])),
     ("income_before", "集体经济收入（前）", "figures", lambda c: _income(c, 0)),
     ("income_after", "集体经济收入（后）", "figures", lambda c: _income(c, 1)),
-    ("income_increase", "收入增加", "figures", lambda c: _figures(c, "income_increase",
-                                                                "income_growth_pct")),
+    ("income_increase", "收入增加", "figures", lambda c: _increase(c)),
     ("land", "土地", "figures", lambda c: _figures(c, "land")),
     ("households", "农户与就业", "figures", lambda c: _figures(c, "households", "jobs")),
     ("measures", "主要做法", "list", lambda c: _tags(first_points(section(c, MEASURES) or ""))),
@@ -103,8 +111,9 @@ def comparison(cases: list[dict]) -> dict:
                                      "citation")} for c in cases],
         "rows": rows,
         "differing": [r["key"] for r in rows if r["differs"]],
-        # one chart, every case on the same 万元 scale
-        "income_chart": chart_dict(income_chart(cases, key="compare-income")),
+        # one chart per kind of figure, every case on that chart's scale; the table's income
+        # rows say the same numbers
+        "income": income_block(cases, key="compare-income"),
     }
 
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from dataclasses import field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from casefile.markdown import markdown_tokens
 
 LESSONS = "经验启示"
 MEASURES = "主要做法"
 LINKAGE = "利益联结"
-MAX_QUESTIONS = 3
 
 
 @dataclass
@@ -133,19 +136,51 @@ def section(case: dict, heading: str) -> str | None:
     return next((s["markdown"] for s in case["sections"] if s["heading"] == heading), None)
 
 
+QUESTIONS_FILE = Path(__file__).parent / "data" / "questions.yaml"
+
+
+@lru_cache(maxsize=1)
+def question_templates() -> dict:
+    """The trainer-editable templates (handouts/data/questions.yaml)."""
+    return yaml.safe_load(QUESTIONS_FILE.read_text("utf-8"))
+
+
+def question_facts(case: dict) -> dict[str, str]:
+    """The case's own facts a template may use; a fact the case does not state is left out."""
+    facts = {"name": case["title"].split("：", 1)[0].strip()}
+    for key in ("models", "resources", "industries"):
+        if case.get(key):
+            facts[key] = "、".join(case[key][:3])
+    if case.get("terrain"):
+        facts["terrain"] = case["terrain"]
+    measures = first_points(section(case, MEASURES) or "", n=1, width=400)
+    if measures:  # its first sentence: what the case did, not a note on what the source omits
+        first = re.split(r"(?<=[。！？；])", measures[0])[0].rstrip("；")
+        facts["measure"] = _sentence(shorten(first, 60))
+    levels = sorted((f for f in case["figures"] if f["metric"] == "income"),
+                    key=lambda f: f.get("year") or 9999)
+    if case.get("kind") != "overview" and len(levels) >= 2:
+        facts["income"] = f"从{levels[0]['text']}到{levels[-1]['text']}"
+    others = [f for f in case["figures"]
+              if f["metric"] in ("land", "households", "jobs", "assets", "members")]
+    if others:
+        facts["figure"] = f"{others[0]['label']}{others[0]['text']}"
+    return facts
+
+
 def discussion_questions(case: dict) -> list[str]:
-    """讨论题 drawn from the case's 经验启示; none when the case has no such section."""
+    """讨论题 for every case: the templates its own facts can fill, then its 经验启示, then the
+    questions every case gets."""
+    data = question_templates()
+    facts = question_facts(case)
+    questions = [q["text"].format(**facts) for q in data["questions"]
+                 if all(need in facts for need in q.get("needs", ()))][: data.get("max", 4)]
     lessons = section(case, LESSONS)
-    if not lessons:
-        return []
-    points = [b.text for b in md_blocks(lessons) if b.text and b.kind != "heading"]
-    if len(points) == 1:  # one paragraph: ask about each of its sentences
-        points = [s + "。" for s in re.split(r"[。！？]", points[0]) if s.strip()]
-    questions = [f"案例的启示：{_sentence(shorten(p, 90))}结合本村实际，这一条适用吗？"
-                 "要具备哪些条件？" for p in points[:MAX_QUESTIONS]]
-    questions.append("对照本村的资源、区位和集体经济基础，照搬这个案例最容易在哪一环“水土不服”？"
-                     "应当怎样调整？")
-    return questions
+    if lessons:
+        points = [b.text for b in md_blocks(lessons) if b.text and b.kind != "heading"]
+        questions += [f"案例的启示：{_sentence(shorten(p, 90))}结合本村实际，这一条适用吗？"
+                      "要具备哪些条件？" for p in points[:1]]
+    return questions + list(data.get("always", ()))
 
 
 def _sentence(text: str) -> str:

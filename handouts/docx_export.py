@@ -17,7 +17,7 @@ from docx.shared import Mm
 from docx.shared import Pt
 from docx.shared import RGBColor
 
-from handouts.charts import income_chart
+from handouts.charts import income_charts
 from handouts.content import Block
 from handouts.content import cjk_join
 from handouts.content import discussion_questions
@@ -134,21 +134,24 @@ def _facts_table(doc, rows: list[tuple[str, str]]) -> None:
 
 
 def _income_chart(doc, case: dict) -> None:
-    """The income chart as a picture Word can hold, with alt text and the numbers beneath."""
-    chart = income_chart([case])
-    if chart is None:
-        return
-    doc.add_picture(BytesIO(chart.png()), width=Mm(150))
-    picture = doc.paragraphs[-1]
-    picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for prop in picture._p.iter(qn("wp:docPr")):  # alt text: what a screen reader says
-        prop.set("descr", chart.description)
-    caption = doc.add_paragraph()
-    lead = caption.add_run("图中数字：")
-    lead.bold = True
-    caption.add_run("；".join(_row_text(r) for r in chart.rows))
-    for run in caption.runs:
-        run.font.size, run.font.color.rgb = Pt(9), MUTED
+    """Each income chart as a picture Word can hold, with alt text and its numbers beneath;
+    a kind of figure with a single number is a sentence, not a one-bar chart."""
+    charts, sentences = income_charts([case])
+    for chart in charts:
+        doc.add_picture(BytesIO(chart.png()), width=Mm(110))
+        picture = doc.paragraphs[-1]
+        picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for prop in picture._p.iter(qn("wp:docPr")):  # alt text: what a screen reader says
+            prop.set("descr", chart.description)
+        caption = doc.add_paragraph()
+        lead = caption.add_run("图中数字：")
+        lead.bold = True
+        caption.add_run("；".join([f"{b.group}{b.label}{b.text}" for b in chart.bars]
+                                 + list(chart.notes)))
+        for run in caption.runs:
+            run.font.size, run.font.color.rgb = Pt(9), MUTED
+    for text in sentences:
+        doc.add_paragraph(text)
 
 
 def _figure_sources(doc, case: dict) -> None:
@@ -164,12 +167,6 @@ def _figure_sources(doc, case: dict) -> None:
         para.add_run(f"“{entry['quote']}”")
         for run in para.runs:
             run.font.size = Pt(9.5)
-
-
-def _row_text(row) -> str:
-    if row.before and row.after:
-        return f"{row.name}{row.before}→{row.after}，{row.change}"
-    return f"{row.name}{row.change}"
 
 
 def _block(doc, block: Block) -> None:

@@ -6,8 +6,7 @@ The web view (web/trainer.py) renders `templates/handout.html` with it inside th
 
 from __future__ import annotations
 
-from handouts.charts import chart_dict
-from handouts.charts import income_chart
+from handouts.charts import income_block
 from handouts.content import cjk_join
 from handouts.content import discussion_questions
 from handouts.content import facts_rows
@@ -30,7 +29,7 @@ def handout_data(pack: Pack, cases: list[dict]) -> dict:
                  facts=[{"label": k, "value": v} for k, v in facts_rows(case)],
                  questions=discussion_questions(case),
                  figure_sources=figure_sources(case),
-                 income_chart=chart_dict(income_chart([case], key=f"income-{i}")))
+                 income=income_block([case], key=f"income-{i}"))
             for i, case in enumerate(cases, 1)
         ],
     }

@@ -61,7 +61,7 @@ CONDITION_FIELDS = ("terrain", "resources", "industries", "income_wan", "land_mu
 KIND_CAUTIONS = {"practice": "这是全市层面的工作做法，不是单个村的案例",
                  "overview": "这是全市综述，不是单个村的案例"}
 # Given only to entries whose meaning stands out from the library (recommend/reasons.py).
-MEANING_REASON = "案例讲的情况和您填写的村情、目标特别接近（比库里其他案例明显更近）"
+MEANING_REASON = "案例讲的情况和您填写的村情、目标特别接近（比库里其他案例明显更近）。"
 VARIETY_PENALTY = 0.15  # MMR: subtracted x the Jaccard overlap of models with a pick above
 TOP_N = 5
 MAX_SAME_MODEL_IN_TOP = 3  # of the top five, at most this many share one business model
@@ -114,7 +114,8 @@ def score_case(profile: VillageProfile, case: Case, ev: Evidence, explain: bool 
         score, matched = ev.words.get(case.slug, (0.0, []))
         rec.components["words"] = score
         if matched and explain:
-            rec.reasons.append(f"与目标相关：{'、'.join(matched[:8])}")
+            rec.reasons.append("案例也写到您目标里的" + "".join(f"“{w}”" for w in matched[:8])
+                               + "。")
     if ev.meaning:
         norm, _ = ev.meaning.get(case.slug, (0.0, 0.0))
         rec.components["meaning"] = norm
@@ -127,6 +128,18 @@ def score_case(profile: VillageProfile, case: Case, ev: Evidence, explain: bool 
         rec.reasons += jobs_reasons(profile, case)
         rec.cautions += kind_cautions(case)
     return rec
+
+
+def common_reasons(recs: list[Recommendation]) -> list[str]:
+    """Reasons every shown entry has (同在湖南省 on each card): removed from the cards, since
+    they set no entry apart, and returned to be said once above the list."""
+    if len(recs) < 2:
+        return []
+    shared = set(recs[0].reasons).intersection(*(r.reasons for r in recs[1:]))
+    common = [r for r in recs[0].reasons if r in shared]
+    for rec in recs:
+        rec.reasons = [r for r in rec.reasons if r not in shared]
+    return common
 
 
 def kind_cautions(case: Case) -> list[str]:

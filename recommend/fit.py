@@ -78,9 +78,10 @@ def fit_resources(profile: VillageProfile, case: Case, explain: bool = True) -> 
     if not explain:
         return part
     if shared:
-        part.reasons.append(f"同样拥有{'、'.join(shared)}")
+        part.reasons.append(f"案例村和本村一样有{'、'.join(shared)}。")
     if related:
-        part.reasons.append("资源相近：" + "；".join(f"本村{m}，案例{t}" for m, t in related))
+        part.reasons.append("资源相近：" + "；".join(f"本村有{m}，案例用的是{t}"
+                                                  for m, t in related) + "。")
     if lacking and case.kind == "case":  # a practice entry lists what it dealt with
         part.cautions.append(f"依托{'、'.join(lacking)}")
     return part
@@ -93,9 +94,10 @@ def fit_industries(profile: VillageProfile, case: Case, explain: bool = True) ->
                                          RELATED_INDUSTRIES)
     part = Part(score)
     if explain and shared:
-        part.reasons.append(f"产业相同：{'、'.join(shared)}")
+        part.reasons.append(f"案例和本村一样做{'、'.join(shared)}。")
     if explain and related:
-        part.reasons.append("产业相近：" + "；".join(f"本村{m}，案例{t}" for m, t in related))
+        part.reasons.append("产业相近：" + "；".join(f"本村做{m}，案例做{t}"
+                                                  for m, t in related) + "。")
     return part
 
 
@@ -105,9 +107,10 @@ def fit_terrain(profile: VillageProfile, case: Case, explain: bool = True) -> Pa
     if not case.terrain:
         return Part(0.0)
     if case.terrain == profile.terrain:
-        return Part(1.0, [f"同为{case.terrain}地形"])
+        return Part(1.0, [f"案例村和本村一样是{case.terrain}。"])
     if _related(case.terrain, profile.terrain, RELATED_TERRAIN):
-        return Part(RELATED_CREDIT, [f"地形相近：案例为{case.terrain}，本村为{profile.terrain}"])
+        return Part(RELATED_CREDIT,
+                    [f"地形相近：案例村是{case.terrain}，本村是{profile.terrain}。"])
     return Part(0.0, cautions=[f"地形不同：案例为{case.terrain}，本村为{profile.terrain}"])
 
 
@@ -117,7 +120,7 @@ def fit_region(profile: VillageProfile, case: Case, explain: bool = True) -> Par
     for level, credit in REGION_CREDIT:
         mine, theirs = getattr(profile, level), getattr(case.region, level)
         if mine and theirs and mine == theirs:
-            return Part(credit, [f"同在{theirs}"])
+            return Part(credit, [f"案例村和本村同在{theirs}。"])
     return Part(0.0)
 
 
@@ -145,7 +148,7 @@ def fit_organisations(profile: VillageProfile, case: Case, explain: bool = True)
                 sum(k in mine for k in needed) / len(needed))
     for kind, word in needed.items() if explain else ():
         if kind in mine:
-            part.reasons.append(f"同样有{kind}（案例：{word}）")
+            part.reasons.append(f"本村和案例一样有{kind}（案例：{word}）。")
         elif case.kind == "case":
             part.cautions.append(f"需要{kind}参与（{word}）")
     return part
@@ -174,8 +177,8 @@ def fit_land(profile: VillageProfile, case: Case, explain: bool = True) -> Part:
     if needed is None or not explain:
         return part
     if profile.land_mu is not None and profile.land_mu >= needed.value:
-        part.reasons.append(f"土地规模够用：本村{profile.land_mu:g}亩，案例{needed.label}"
-                            f"{_amount(needed)}")
+        part.reasons.append(f"本村{profile.land_mu:g}亩，案例{needed.label}"
+                            f"{_amount(needed)}，本村的地够用。")
     else:
         part.cautions.append(f"需{needed.label}{_amount(needed)}")
     return part
@@ -191,7 +194,7 @@ def fit_income(profile: VillageProfile, case: Case, explain: bool = True) -> Par
         part = Part(math.exp(-gap / INCOME_RATIO_SCALE))
         step = f"{_amount(before)}→{_amount(after)}" if explain else ""
         if explain and part.score >= 0.5:
-            part.reasons.append(f"起步收入相近：{step}")
+            part.reasons.append(f"案例起步时的集体经济收入和本村相近：{step}。")
         elif explain and before.value > profile.income_wan:
             part.cautions.append(f"起步收入高于本村：{step}")
         return part
@@ -201,7 +204,8 @@ def fit_income(profile: VillageProfile, case: Case, explain: bool = True) -> Par
     if not explain:
         return Part(PARTIAL_INCOME_CREDIT)
     return Part(PARTIAL_INCOME_CREDIT,
-                ["；".join(f"{f.label}{_amount(f)}" for f in grew) + "（起步收入未注明）"])
+                ["案例写到" + "；".join(f"{f.label}{_amount(f)}" for f in grew)
+                 + "（没有写起步收入）。"])
 
 
 def jobs_reasons(profile: VillageProfile, case: Case) -> list[str]:
@@ -211,7 +215,7 @@ def jobs_reasons(profile: VillageProfile, case: Case) -> list[str]:
     # households employed (吸纳30余户农户就业) are counted in 户, so their metric is households
     found = _village_figures(case, "jobs") + [
         f for f in _village_figures(case, "households") if "就业" in f.label]
-    return [f"带动就业：{f.label}{_amount(f)}" for f in found]
+    return [f"案例带动了就业：{f.label}{_amount(f)}。" for f in found]
 
 
 FIT_PARTS = {"resources": fit_resources, "industries": fit_industries, "terrain": fit_terrain,

@@ -9,6 +9,7 @@ may match (plain OR), since no entry is expected to hold them all.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -27,6 +28,11 @@ GOAL_FILLER = frozenset("村里 本村 我村 起来 方面 问题 办法 基础
 COMMON_WORD_SHARE = 0.5  # goal words in more than this share of entries carry no evidence
 WORDS_COVERAGE_SHARE = 0.5  # words score = share * coverage + (1 - share) * bm25 / best bm25
 WORD_HITS_LIMIT = 500  # entries further down the goals' keyword ranking get no words credit
+# A goal word in an entry's title says what the entry is about, more than the same word deep in
+# its body (what the title weight of the BM25F query this replaced did): each such word adds
+# this many times its idf to the entry's BM25 score. Chosen on the profiles suite (nDCG@5,
+# fake embedder: 0 -> 0.935, 1 -> 0.940, 2 -> 0.942, 4 -> 0.933).
+TITLE_BONUS = 2.0
 
 
 def distinctive(arrays, plan: KeywordPlan) -> tuple[KeywordPlan, dict[str, float]]:
@@ -55,14 +61,26 @@ def word_scores(gen: Generation, goals: str) -> dict[str, tuple[float, list[str]
     if not plan.groups:
         return out
     hits = keyword_hits(gen.keyword, plan, limit=WORD_HITS_LIMIT)
-    top, total = max((h.score for h in hits), default=0.0), sum(idf.values()) or 1.0
+    scores = {}
     for hit in hits:
-        matched = [g.word for g in plan.groups if hit.matched.intersection(g.forms)]
+        case = gen.catalog[hit.slug]
+        lead = _title_words(gen.analyzer, case.title)
+        bonus = sum(idf[g.word] for g in plan.groups if lead.intersection(g.forms))
+        scores[hit.slug] = (hit.score + TITLE_BONUS * bonus,
+                            [g.word for g in plan.groups if hit.matched.intersection(g.forms)])
+    top, total = max((s for s, _ in scores.values()), default=0.0), sum(idf.values()) or 1.0
+    for slug, (score, matched) in scores.items():
         coverage = sum(idf[w] for w in matched) / total
-        relative = hit.score / top if top > 0 else 0.0
-        out[hit.slug] = (WORDS_COVERAGE_SHARE * coverage
-                         + (1 - WORDS_COVERAGE_SHARE) * relative, matched)
+        relative = score / top if top > 0 else 0.0
+        out[slug] = (WORDS_COVERAGE_SHARE * coverage + (1 - WORDS_COVERAGE_SHARE) * relative,
+                     matched)
     return out
+
+
+@lru_cache(maxsize=20000)
+def _title_words(analyzer, title: str) -> frozenset[str]:
+    """The index-mode words of an entry's title (cached: the same entries come back)."""
+    return frozenset(t.text for t in analyzer.analyze(title))
 
 
 def meaning_scores(service: SearchService, gen: Generation, profile: VillageProfile

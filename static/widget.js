@@ -146,7 +146,7 @@
     var snippet = el('span', 'cbw-snippet');
     appendMarked(snippet, hit.snippet);
     li.appendChild(snippet);
-    var reasons = (hit.evidence && hit.evidence.reasons) || [];
+    var reasons = hit.why || (hit.evidence && hit.evidence.reasons) || [];
     for (var i = 0; i < reasons.length; i++) {
       li.appendChild(el('span', 'cbw-why', reasons[i]));
     }

@@ -122,7 +122,7 @@ def test_publish_unpublish_revert(app, tmp_path):
     job = wait_for_job(app, resp.get_json()["job"]["id"])
     assert job.state == "done", job.message
     assert path.read_text(encoding="utf-8").startswith("---\nid: xinhuazhu-tea")
-    hits = client.get("/api/search?q=茶叶合作社扩建").get_json()["hits"]
+    hits = client.get("/api/v1/search?q=茶叶合作社扩建").get_json()["hits"]
     assert hits[0]["id"] == "xinhuazhu-tea"
     assert client.get(f"/admin/jobs/{job.id}").status_code == 200
 
@@ -177,7 +177,7 @@ def test_publisher_unpublishes_a_shipped_case_from_the_case_list(app, tmp_path):
 def test_failed_build_keeps_serving_and_shows_the_error(app, tmp_path):
     client = client_as(app, "pub1")
     token = csrf_token(client, "/admin/drafts/1")
-    before = client.get("/api/facets").get_json()["generation"]
+    before = client.get("/api/v1/facets").get_json()["generation"]
 
     def broken(session, rebuild):
         raise OSError("磁盘已满")
@@ -188,8 +188,8 @@ def test_failed_build_keeps_serving_and_shows_the_error(app, tmp_path):
     assert job.state == "failed" and "磁盘已满" in job.message
     page = client.get(f"/admin/jobs/{job.id}").get_data(as_text=True)
     assert "索引失败" in page and "磁盘已满" in page
-    assert client.get("/api/facets").get_json()["generation"] == before
-    assert client.get("/api/search?q=花竹村").status_code == 200
+    assert client.get("/api/v1/facets").get_json()["generation"] == before
+    assert client.get("/api/v1/search?q=花竹村").status_code == 200
 
 
 def test_a_job_left_running_by_a_stopped_process_is_shown_as_stale(app):

@@ -46,7 +46,7 @@ def log(app, query: str, total: int, times: int = 1, days_ago: int = 0) -> None:
 
 def test_report_lists_this_weeks_queries_without_a_direct_hit_by_count(app, client):
     # This search is logged too (hybrid total 0 or more): one more than the four below.
-    assert client.get(f"/api/search?q={MISSING}&mode=keyword").get_json()["total"] == 0
+    assert client.get(f"/api/v1/search?q={MISSING}&mode=keyword").get_json()["total"] == 0
     log(app, MISSING, total=3, times=4)  # logged before the tiers: still nothing answers it
     log(app, "光伏", total=2, times=9)  # answered directly now: not a miss
     log(app, "无人机飞防", total=0, times=2)

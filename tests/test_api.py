@@ -10,7 +10,7 @@ from app import create_app
 
 
 def test_api_search_shape(client):
-    body = client.get("/api/search", query_string={"q": "光伏"}).get_json()
+    body = client.get("/api/v1/search", query_string={"q": "光伏"}).get_json()
     assert {"query", "total", "hits", "facets", "words", "generation"} <= set(body)
     hit = body["hits"][0]
     assert {"id", "title", "snippet", "score", "matched", "evidence", "url"} <= set(hit)
@@ -26,7 +26,8 @@ def test_search_page_renders_results_filters_and_marks(client):
 
 def test_search_page_and_api_agree(client):
     args = {"q": "流转", "models": "土地流转"}
-    api = client.get("/api/search", query_string=args).get_json()
+    api = client.get("/search", query_string=args,
+                     headers={"Accept": "application/json"}).get_json()
     html = client.get("/search", query_string=args).get_data(as_text=True)
     assert f"直接相关 <strong>{api['total']}</strong> 篇" in html
     assert api["total"] + api["related_total"] >= len(api["hits"]) > 0
@@ -36,7 +37,7 @@ def test_search_page_and_api_agree(client):
 
 
 def test_bad_parameter_is_400_with_one_error_shape(client):
-    resp = client.get("/api/search", query_string={"page": "-3"})
+    resp = client.get("/api/v1/search", query_string={"page": "-3"})
     assert resp.status_code == 400
     body = resp.get_json()
     assert body["ok"] is False and body["status"] == 400 and "page" in body["errors"]
@@ -45,20 +46,20 @@ def test_bad_parameter_is_400_with_one_error_shape(client):
 
 
 def test_unknown_case_is_404_in_both_forms(client):
-    resp = client.get("/api/cases/no-such-case")
+    resp = client.get("/api/v1/cases/no-such-case")
     assert resp.status_code == 404 and resp.get_json()["error"]
     page = client.get("/cases/no-such-case")
     assert page.status_code == 404 and "没有找到" in page.get_data(as_text=True)
 
 
 def test_case_json_and_similar(client):
-    body = client.get("/api/cases/changshui-company").get_json()
+    body = client.get("/api/v1/cases/changshui-company").get_json()
     assert body["region"]["village"] == "长水村"
     assert body["income_before"] == 5 and body["income_after"] == 50
     assert [s["heading"] for s in body["sections"]] == ["主要做法", "利益联结", "成效"]
-    similar = client.get("/api/cases/changshui-company/similar").get_json()["similar"]
+    similar = client.get("/api/v1/cases/changshui-company/similar").get_json()["similar"]
     assert similar[0]["id"] == "hetian-land-park" and similar[0]["reasons"]
-    assert client.get("/api/cases/changshui-company/similar?limit=999").status_code == 400
+    assert client.get("/api/v1/cases/changshui-company/similar?limit=999").status_code == 400
 
 
 def test_case_page_has_facts_source_and_similar(client):
@@ -96,7 +97,7 @@ def test_case_markup_is_inert(client):
     html = client.get("/cases/xss-case").get_data(as_text=True)
     assert active_markup(html) == []
     assert "&lt;script&gt;" in html  # the payload is shown as text
-    body = client.get("/api/cases/xss-case").get_json()
+    body = client.get("/api/v1/cases/xss-case").get_json()
     assert all(active_markup(s["html"]) == [] for s in body["sections"])
     assert active_markup("<img src=x onerror=alert(1)>")  # the checker itself sees payloads
 
@@ -108,7 +109,7 @@ def test_query_markup_is_escaped(client):
 
 
 def test_facets_twin_and_home(client):
-    facets = client.get("/api/facets").get_json()
+    facets = client.get("/api/v1/facets").get_json()
     assert facets["total"] == 7
     html = client.get("/").get_data(as_text=True)
     assert "按类别浏览" in html and "土地流转" in html
@@ -118,7 +119,7 @@ def test_missing_index_is_503_with_a_clear_message(tmp_path):
     app = create_app({"TESTING": True, "CASES_DIR": str(FIXTURE_CASES),
                       "INDEX_DIR": str(tmp_path / "none"), "EMBEDDING_MODEL": "fake",
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"})
-    resp = app.test_client().get("/api/search?q=光伏")
+    resp = app.test_client().get("/api/v1/search?q=光伏")
     assert resp.status_code == 503 and "casebase index" in resp.get_json()["error"]
 
 
@@ -134,7 +135,7 @@ def test_queries_are_logged_for_the_editor(app, client):
 
     from db.models import QueryLog
 
-    client.get("/api/search?q=没有这种东西xyz")
+    client.get("/api/v1/search?q=没有这种东西xyz")
     with services_of(app).sessionmaker() as session:
         logged = session.scalars(select(QueryLog)).all()
     assert [(q.query, q.total) for q in logged][-1][0] == "没有这种东西xyz"

@@ -1,6 +1,7 @@
 """/api/v1 for other sites: shapes, CORS allowlist, ETag/304, rate limit, hostile input, OpenAPI."""
 
 import re
+from urllib.parse import unquote
 
 import pytest
 from hypothesis import HealthCheck
@@ -107,18 +108,53 @@ def test_cors_preflight(api):
     assert "Access-Control-Allow-Methods" not in denied.headers
 
 
-def test_cors_default_is_closed_and_string_config_works(app):
+def test_cors_default_is_open_and_string_config_narrows(app):
     client = app.test_client()
-    resp = client.get("/api/v1/facets", headers={"Origin": ALLOWED})
-    assert "Access-Control-Allow-Origin" not in resp.headers  # default: empty allowlist
+    resp = client.get("/api/v1/facets", headers={"Origin": DENIED})
+    assert resp.headers["Access-Control-Allow-Origin"] == "*"  # default: any site, read-only
+    assert "Access-Control-Allow-Credentials" not in resp.headers
+    for path in ("/widget.js", "/widget.css"):
+        asset = client.get(path)
+        asset.close()  # a file response: release its handle
+        assert asset.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in client.get("/search?q=x").headers  # pages: no
     app.config["CORS_ORIGINS"] = f"https://a.example, {ALLOWED}/"  # e.g. from the environment
     resp = client.get("/api/v1/facets", headers={"Origin": ALLOWED})
     assert resp.headers["Access-Control-Allow-Origin"] == ALLOWED
-
-
-def test_unversioned_api_stays_same_origin_only(api):
-    resp = api.get("/api/search?q=光伏", headers={"Origin": ALLOWED})
+    resp = client.get("/api/v1/facets", headers={"Origin": DENIED})
     assert "Access-Control-Allow-Origin" not in resp.headers
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("/api/search?q=光伏", "/api/v1/search?q=光伏"), ("/api/facets", "/api/v1/facets"),
+    ("/api/cases/changshui-company/similar?limit=2",
+     "/api/v1/cases/changshui-company/similar?limit=2"),
+    ("/api/recommend?resources=抛荒地", "/api/v1/recommend?resources=抛荒地"),
+    ("/api/health", "/api/v1/health")])
+def test_unversioned_api_redirects_to_v1(api, old, new):
+    resp = api.get(old)
+    assert resp.status_code == 308
+    assert unquote(resp.headers["Location"]) == new
+    assert api.get(old, follow_redirects=True).status_code == 200
+
+
+def test_unversioned_post_keeps_its_body(api):
+    resp = api.post("/api/recommend", json={"resources": ["抛荒地"]}, follow_redirects=True)
+    assert resp.status_code == 200 and resp.get_json()["hits"]
+
+
+@pytest.mark.parametrize("path", ["/", "/search?q=光伏", "/cases/changshui-company",
+                                  "/recommend/results?resources=抛荒地"])
+def test_pages_answer_json_when_asked(api, path):
+    resp = api.get(path, headers={"Accept": "application/json"})
+    assert resp.status_code == 200 and resp.mimetype == "application/json"
+    assert api.get(path).mimetype == "text/html"
+
+
+def test_page_json_error_uses_the_one_body(api):
+    resp = api.get("/search?page=-3", headers={"Accept": "application/json"})
+    assert resp.status_code == 400
+    assert set(resp.get_json()) == {"ok", "error", "errors", "status"}
 
 
 # ---- caching --------------------------------------------------------------------------------
@@ -158,7 +194,8 @@ def test_rate_limit_answers_429_json_per_client(app):
     check_schema("Error", body)
     other = client.get("/api/v1/facets", environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert other.status_code == 200  # another client has its own budget
-    assert client.get("/api/facets").status_code == 200  # the web UI's API is not limited here
+    home = client.get("/", headers={"Accept": "application/json"})
+    assert home.status_code == 200  # the pages' JSON twins are not limited here
 
 
 # ---- hostile input ------------------------------------------------------------------------------
@@ -257,17 +294,23 @@ def test_documented_error_responses_match_a_real_error(api):
 
 # ---- embedding headers ------------------------------------------------------------------------
 
-def test_embed_may_be_framed_only_by_configured_sites(app):
+def test_embed_may_be_framed_by_any_site_unless_narrowed(app):
     client = app.test_client()
-    csp = client.get("/embed").headers["Content-Security-Policy"]
-    assert "frame-ancestors 'self'" in csp and "script-src" not in csp
-    app.config["EMBED_FRAME_ANCESTORS"] = [ALLOWED, "https://x.example; script-src *"]
+    resp = client.get("/embed")
+    assert resp.headers["Content-Security-Policy"].endswith("frame-ancestors *")
+    assert "X-Frame-Options" not in resp.headers and "script-src" not in resp.headers[
+        "Content-Security-Policy"]
+    app.config["FRAME_ANCESTORS"] = [ALLOWED, "https://x.example; script-src *"]
     csp = client.get("/embed").headers["Content-Security-Policy"]
     assert csp.endswith(f"frame-ancestors 'self' {ALLOWED}")  # the injection is dropped
+    app.config["FRAME_ANCESTORS"] = "*"
+    app.config["EMBED_FRAME_ANCESTORS"] = [ALLOWED]  # the first name still narrows it
+    csp = client.get("/embed").headers["Content-Security-Policy"]
+    assert csp.endswith(f"frame-ancestors 'self' {ALLOWED}")
 
 
 def test_other_pages_do_not_get_the_embed_framing_policy(app):
-    app.config["EMBED_FRAME_ANCESTORS"] = [ALLOWED]
+    app.config["FRAME_ANCESTORS"] = [ALLOWED]
     client = app.test_client()
     for path in ("/", "/search?q=光伏", "/embed/help", "/api/v1/facets"):
         headers = client.get(path).headers

@@ -10,7 +10,7 @@ from handouts.chart_data import income_row
 from handouts.charts import chart_dict
 from handouts.charts import chart_svg
 from handouts.charts import count_chart
-from handouts.charts import income_chart
+from handouts.charts import income_charts
 from handouts.pack import Pack
 from handouts.pack import encode
 
@@ -38,29 +38,56 @@ def test_income_row_never_invents_an_amount():
     growth = income_row(_case([_fig(48, "income_growth_pct", unit="%",
                                     label="村级集体经济较2019年增长")]))
     assert growth.bars == () and "48%" in growth.note
-    index = income_chart([growth_case := _case([_fig(48, "income_growth_pct", unit="%",
-                                                   label="村级集体经济较2019年增长")])])
-    assert [(b.label, b.value) for b in index.bars] == [("2019年", 100), ("报告时", 148)]
-    assert index.title == "村级集体经济（指数，2019年=100）" and "没有金额" in index.description
-    # in a comparison an index cannot share the 万元 scale: it stays a note
-    both = income_chart([growth_case, _case([_fig(5, "income", 2020), _fig(50, "income")])])
-    assert [b.value for b in both.bars] == [5, 50] and any("48%" in n for n in both.notes)
     increase = income_row(_case([_fig(20, "income_increase", approx="近")]))
     assert [(b.label, b.text) for b in increase.bars] == [("增收", "近20万元")]
     # an overview's levels are different villages, not one village's before and after
     overview = _case([_fig(63.5, "income", 2022), _fig(1000, "income", approx="超过")],
                      kind="overview")
     assert income_row(overview) is None
-    assert income_chart([overview]) is None
+    assert income_charts([overview]) == ([], [])
     approx = income_row(_case([_fig(5, "income", 2020), _fig(50, "income", approx="余")]))
     assert approx.change == "增加约45万元，为2020年的约10倍"
 
 
+LEVELS = _case([_fig(5, "income", 2020), _fig(50, "income")], title="长湖村：x")
+RAISED = _case([_fig(20, "income_increase", approx="近", label="村集体经济收入增长")],
+               title="银田村：x")
+EARNED = _case([_fig(100, "income_increase", approx="余", label="做法合计为村级集体经济创收")],
+               title="韶源村：x")
+GROWN = _case([_fig(48, "income_growth_pct", unit="%", label="村级集体经济较2019年增长")],
+              title="青溪村：x")
+
+
+@pytest.mark.parametrize("cases", [
+    [LEVELS, RAISED, EARNED, GROWN], [LEVELS, RAISED], [RAISED, EARNED], [LEVELS, GROWN, EARNED],
+    [EARNED, LEVELS, RAISED, GROWN, LEVELS]])
+def test_chart_kinds_are_never_mixed(cases):
+    charts, _ = income_charts(cases)
+    for chart in charts:
+        kinds = {b.kind for b in chart.bars}
+        assert kinds <= {"before", "after"} or kinds == {"increase"} or kinds == {"growth"}
+        assert len(chart.bars) >= 2  # a single number is a sentence, never a one-bar chart
+        if kinds == {"increase"}:  # titled in the source's own words
+            assert chart.title == "村级集体经济" + "、".join(
+                dict.fromkeys(b.label for b in chart.bars)) + "（万元）"
+
+
+def test_one_number_is_a_sentence_in_the_sources_word():
+    charts, sentences = income_charts([EARNED])
+    assert charts == [] and sentences == ["韶源村：村级集体经济创收100万余元。"]
+    charts, sentences = income_charts([GROWN])
+    assert charts == [] and sentences == ["青溪村：村级集体经济收入较2019年增长48%。"]
+    charts, sentences = income_charts([RAISED, EARNED])
+    assert [c.title for c in charts] == ["村级集体经济增收、创收（万元）"] and sentences == []
+    assert [(b.group, b.label) for b in charts[0].bars] == [("银田村", "增收"), ("韶源村", "创收")]
+
+
 def test_svg_keeps_text_and_is_labelled_and_escaped():
-    chart = income_chart([_case([_fig(5, "income", 2020), _fig(50, "income")],
-                                title="<script>alert(1)</script>村：x")], key="c1")
+    chart = income_charts([_case([_fig(5, "income", 2020), _fig(50, "income")],
+                                 title="<script>alert(1)</script>村：x")], key="c1")[0][0]
     svg = chart.svg()
-    assert svg.startswith("<svg") and 'role="img"' in svg and 'aria-labelledby="c1-desc"' in svg
+    assert svg.startswith("<svg") and 'role="img"' in svg
+    assert 'aria-labelledby="c1-level-desc"' in svg
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     texts = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
     assert "5万元" in texts and "50万元" in texts and "2020年" in texts and "报告时" in texts
@@ -87,48 +114,53 @@ def test_case_page_shows_chart_table_and_source_sentences(shipped_client):
     assert html.count('<details class="quote"><summary>原文</summary>') == 3
     assert "吸纳30余农户就业、提供技术支持" in html
     assert "标签的原文依据" in html
-    data = shipped_client.get("/api/cases/changhu-company").get_json()
+    data = shipped_client.get("/api/v1/cases/changhu-company").get_json()
     assert all(f["quote"] for f in data["figures"])
     assert data["evidence"]["models"]["土地流转"].startswith("比如，长湖村通过流转抛荒土地")
-    assert [b["value"] for b in data["income_chart"]["bars"]] == [5, 50]
+    assert [b["value"] for b in data["income"]["charts"][0]["bars"]] == [5, 50]
     assert "<svg" not in str(data)  # the JSON twin carries numbers, not markup
 
 
-def test_growth_rate_only_case_gets_an_index_chart(shipped_client):
-    data = shipped_client.get("/api/cases/shaoyang-mineral-water-solar").get_json()
-    chart = data["income_chart"]
-    assert [(b["label"], b["value"]) for b in chart["bars"]] == [("2019年", 100), ("报告时", 148)]
+def test_growth_rate_only_case_gets_a_sentence(shipped_client):
+    data = shipped_client.get("/api/v1/cases/shaoyang-mineral-water-solar").get_json()
+    assert data["income"]["charts"] == []
+    assert data["income"]["sentences"] == ["韶阳村：村级集体经济收入较2019年增长48%。"]
     html = shipped_client.get("/cases/shaoyang-mineral-water-solar").get_data(as_text=True)
-    assert html.count("<svg") == 1 and "2019年=100" in html
+    assert "<svg" not in html and "较2019年增长48%。" in html
 
 
 def test_case_without_amounts_has_no_chart(shipped_client):
     html = shipped_client.get("/cases/qingxi-party-coop-base").get_data(as_text=True)
     assert "<svg" not in html
-    assert shipped_client.get("/api/cases/qingxi-party-coop-base").get_json()[
-        "income_chart"] is None
+    assert shipped_client.get("/api/v1/cases/qingxi-party-coop-base").get_json()[
+        "income"] == {"charts": [], "sentences": []}
 
 
-def test_compare_has_one_chart_on_one_scale(shipped_client):
+def test_compare_charts_one_kind_each_and_the_table_agrees(shipped_client):
     html = shipped_client.get("/compare", query_string={"ids": ",".join(TRIO)})
     html = html.get_data(as_text=True)
-    assert html.count("<svg") == 1
-    data = shipped_client.get("/api/compare", query_string={"ids": ",".join(TRIO)}).get_json()
-    chart = data["income_chart"]
-    assert [(b["group"], b["text"]) for b in chart["bars"]] == [
-        ("长湖村", "5万元"), ("长湖村", "50万元"), ("银田村", "近20万元"), ("**村", "100万余元")]
-    for row in chart["rows"]:
-        assert row["name"] in html and row["change"] in html
+    data = shipped_client.get("/api/v1/compare", query_string={"ids": ",".join(TRIO)}).get_json()
+    charts = data["income"]["charts"]
+    assert html.count("<svg") == len(charts) == 2
+    assert [(c["title"], [(b["group"], b["text"]) for b in c["bars"]]) for c in charts] == [
+        ("村级集体经济收入（万元）", [("长湖村", "5万元"), ("长湖村", "50万元")]),
+        ("村级集体经济增收、创收（万元）", [("银田村", "近20万元"), ("**村", "100万余元")])]
+    increase = next(r for r in data["rows"] if r["key"] == "income_increase")
+    texts = {c["id"]: [i["text"] for i in c["items"]] for c in increase["cells"]}
+    assert texts["changhu-company"] == ["增加45万元"]  # what the chart's note says, not 未注明
+    assert "增加45万元，为2020年的10倍" in html
 
 
 def test_home_overview_counts_cases_by_model_and_income(shipped_client):
     html = shipped_client.get("/").get_data(as_text=True)
     assert html.count("<svg") == 2 and "<script" not in html
-    data = shipped_client.get("/api/facets").get_json()
+    data = shipped_client.get("/api/v1/facets").get_json()
     models, income = data["overview"]["models"], data["overview"]["income"]
     facet = {v["value"]: v["count"] for v in data["facets"]["models"]["values"]}
-    assert {b["label"]: b["value"] for b in models["bars"]}.items() <= facet.items()
-    assert sum(b["value"] for b in income["bars"]) == data["total"]
+    # the charts count village cases only, never an overview or a practice
+    assert all(b["value"] <= facet[b["label"]] for b in models["bars"])
+    assert sum(b["value"] for b in income["bars"]) == data["overview"]["villages"] < data["total"]
+    assert "各经营模式的村镇案例数" == models["title"]
     assert any(b["label"] == "未注明" for b in income["bars"])
 
 
@@ -141,14 +173,17 @@ def test_handouts_carry_the_chart(shipped_client, path):
         with zipfile.ZipFile(BytesIO(resp.data)) as z:
             images = [n for n in z.namelist() if n.startswith("word/media/")]
             xml = z.read("word/document.xml").decode("utf-8")
-        assert len(images) == 3  # each of the three states an amount: one picture each
+        assert len(images) == 1  # only 长湖村 states two levels; the others one number each
         assert 'descr="村级集体经济收入（万元）：长湖村2020年5万元' in xml
+        assert "：村级集体经济创收100万余元。" in xml
+        assert "银田村：村级集体经济增收近20万元。" in xml
         assert "增加45万元，为2020年的10倍" in xml
         # every figure's source sentence, once per sentence, under 数字出处
         assert xml.count("数字出处") == 3 and "吸纳30余农户就业、提供技术支持" in xml
     else:
         html = resp.get_data(as_text=True)
-        assert html.count("<svg") == 3 and "增加45万元，为2020年的10倍" in html
+        assert html.count("<svg") == 1 and "增加45万元，为2020年的10倍" in html
+        assert "村级集体经济创收100万余元。" in html
         assert html.count('<section class="figure-sources">') == 3
         # 长湖村's three figures share one sentence: it is printed once
         assert html.count("吸纳30余农户就业、提供技术支持") == 1

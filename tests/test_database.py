@@ -151,12 +151,12 @@ def test_build_updates_in_place_and_deletes_with_cascade(world):
 def test_case_page_and_api_read_from_the_database(world):
     app, _ = world
     client = app.test_client()
-    body = client.get("/api/cases/changshui-company").get_json()
+    body = client.get("/api/v1/cases/changshui-company").get_json()
     assert body["region"]["village"] == "长水村" and len(body["figures"]) == 2
     assert body["income_before"] == 5 and "抛荒地" in body["resources"]
     html = client.get("/cases/changshui-company").get_data(as_text=True)
     assert "长水村" in html and "测试报告" in html
-    assert client.get("/api/cases/no-such-case").status_code == 404
+    assert client.get("/api/v1/cases/no-such-case").status_code == 404
 
 
 def test_searches_are_logged(world):
@@ -164,7 +164,7 @@ def test_searches_are_logged(world):
     client = app.test_client()
     totals = {}
     for q, mode in (("光伏", "hybrid"), ("没有这种词汇zzz", "keyword")):
-        resp = client.get("/api/search", query_string={"q": q, "mode": mode})
+        resp = client.get("/api/v1/search", query_string={"q": q, "mode": mode})
         assert resp.status_code == 200
         totals[q] = resp.get_json()["total"]
     with services_of(app).sessionmaker() as s:
@@ -175,14 +175,14 @@ def test_searches_are_logged(world):
 def test_recommend_reads_candidates_from_sql(world):
     app, _ = world
     client = app.test_client()
-    resp = client.post("/api/recommend", json={"resources": ["抛荒地"], "terrain": "丘陵"})
+    resp = client.post("/api/v1/recommend", json={"resources": ["抛荒地"], "terrain": "丘陵"})
     assert resp.status_code == 200
     ids = [h["id"] for h in resp.get_json()["hits"]]
     assert ids and ids[0] == "changshui-company"
     with services_of(app).sessionmaker() as s:  # candidates come from the cases table
         s.execute(CaseRecord.__table__.delete().where(CaseRecord.slug == "changshui-company"))
         s.commit()
-    ids = [h["id"] for h in client.post("/api/recommend", json={"resources": ["抛荒地"]})
+    ids = [h["id"] for h in client.post("/api/v1/recommend", json={"resources": ["抛荒地"]})
            .get_json()["hits"]]
     assert "changshui-company" not in ids
 

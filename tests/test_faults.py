@@ -52,7 +52,7 @@ def fresh_worker(app):
 
 def assert_clear_503(client, words: str) -> None:
     """JSON and page both say 503 in Chinese, with `words`, and show no traceback."""
-    resp = client.get("/api/search", query_string={"q": "光伏"})
+    resp = client.get("/api/v1/search", query_string={"q": "光伏"})
     assert resp.status_code == 503 and words in resp.get_json()["error"]
     page = client.get("/search", query_string={"q": "光伏"})
     html = page.get_data(as_text=True)
@@ -93,14 +93,14 @@ def test_build_killed_mid_way_leaves_old_index_and_next_build_recovers(world):
     assert list(store.generations_dir(index).glob("*.partial"))  # the debris is there
 
     worker = fresh_worker(app).test_client()
-    body = worker.get("/api/search", query_string={"q": "光伏"}).get_json()
+    body = worker.get("/api/v1/search", query_string={"q": "光伏"}).get_json()
     assert body["generation"] == old and worker.get("/healthz").status_code == 200
-    assert worker.get("/api/cases/synthetic-0001").status_code == 404
+    assert worker.get("/api/v1/cases/synthetic-0001").status_code == 404
 
     report = build(app)  # the lock died with the process; the debris is cleared
     assert len(report.added) == SYNTHETIC
     assert not list(store.generations_dir(index).glob("*.partial"))
-    assert app.test_client().get("/api/cases/synthetic-0001").status_code == 200
+    assert app.test_client().get("/api/v1/cases/synthetic-0001").status_code == 200
 
 
 def _garbage_current(gen: Path) -> None:
@@ -132,14 +132,14 @@ def test_corrupt_index_is_a_clear_503_and_rebuild_recovers(world, corrupt, monke
     corrupt(store.current_path(Path(app.config["INDEX_DIR"])))
     worker = fresh_worker(app).test_client()
     assert_clear_503(worker, "案例索引损坏")
-    assert "casebase index --rebuild" in worker.get("/api/facets").get_json()["error"]
+    assert "casebase index --rebuild" in worker.get("/api/v1/facets").get_json()["error"]
 
     for key, value in env_for(app).items():
         monkeypatch.setenv(key, value)
     result = CliRunner().invoke(cli, ["index", "--rebuild"])
     assert result.exit_code == 0, result.output
     worker = fresh_worker(app).test_client()
-    assert worker.get("/api/search", query_string={"q": "光伏"}).status_code == 200
+    assert worker.get("/api/v1/search", query_string={"q": "光伏"}).status_code == 200
     assert worker.get("/healthz").get_json()["cases"] == 7
 
 
@@ -149,7 +149,7 @@ def test_running_worker_keeps_serving_when_current_goes_bad(world):
     served = client.get("/healthz").get_json()["generation"]
     _garbage_current(store.current_path(Path(app.config["INDEX_DIR"])))
     services_of(app).search._checked = 0.0  # re-read CURRENT now, not in a second
-    resp = client.get("/api/search", query_string={"q": "光伏"})
+    resp = client.get("/api/v1/search", query_string={"q": "光伏"})
     assert resp.status_code == 200 and resp.get_json()["generation"] == served
 
 
@@ -162,7 +162,7 @@ def test_missing_index_directory_is_a_clear_503_until_indexed(world):
     assert "casebase index" in client.get("/healthz").get_json()["message"]
     done = run_cli(["index"], app)
     assert done.returncode == 0, done.stderr
-    assert client.get("/api/search", query_string={"q": "光伏"}).status_code == 200
+    assert client.get("/api/v1/search", query_string={"q": "光伏"}).status_code == 200
 
 
 # Recommendations filter their candidates in SQL: the part of the site that needs the database.
@@ -170,7 +170,7 @@ PROFILE = {"resources": "红色资源", "goals": "发展集体经济"}
 
 
 def _check_db_down(client) -> None:
-    resp = client.get("/api/recommend", query_string=PROFILE)
+    resp = client.get("/api/v1/recommend", query_string=PROFILE)
     assert resp.status_code == 503 and "数据库" in resp.get_json()["error"]
     page = client.get("/recommend/results", query_string=PROFILE)
     html = page.get_data(as_text=True)
@@ -178,8 +178,8 @@ def _check_db_down(client) -> None:
     health = client.get("/healthz").get_json()
     assert health["database"] is False and health["status"] == "unavailable"
     # Search and case pages run from the index's catalog; only the query log needs the database.
-    assert client.get("/api/search", query_string={"q": "光伏"}).status_code == 200
-    assert client.get("/api/cases/changshui-company").status_code == 200
+    assert client.get("/api/v1/search", query_string={"q": "光伏"}).status_code == 200
+    assert client.get("/api/v1/cases/changshui-company").status_code == 200
     assert client.get("/cases/changshui-company").status_code == 200
 
 
@@ -191,14 +191,14 @@ def test_postgres_going_away_is_503_and_recovers(tmp_path, monkeypatch):
     with own_cluster() as (cluster, url):
         app = make_world_on(tmp_path, cases, url)
         client = app.test_client()
-        assert client.get("/api/cases/changshui-company").status_code == 200
+        assert client.get("/api/v1/cases/changshui-company").status_code == 200
         cluster.stop()
         _check_db_down(client)
         late = fresh_worker(app)  # a worker starting while the database is down still starts
         _check_db_down(late.test_client())
         assert cluster.start() == url
         for c in (client, late.test_client()):
-            assert c.get("/api/recommend", query_string=PROFILE).status_code == 200
+            assert c.get("/api/v1/recommend", query_string=PROFILE).status_code == 200
             assert c.get("/healthz").status_code == 200
         dispose(app)
         dispose(late)
@@ -212,14 +212,14 @@ def test_sqlite_file_unreachable_is_503_and_recovers(tmp_path, monkeypatch):
     app = make_app(tmp_path, cases, url)
     client = app.test_client()
     assert client.get("/healthz").get_json()["database"] is False
-    assert client.get("/api/recommend", query_string=PROFILE).status_code == 503
+    assert client.get("/api/v1/recommend", query_string=PROFILE).status_code == 503
     (tmp_path / "gone").mkdir()
     # The next request migrates the new, empty database (the index is still to be built).
     assert client.get("/healthz").get_json()["database"] is True
     build(app)
     assert client.get("/healthz").status_code == 200
-    assert client.get("/api/recommend", query_string=PROFILE).get_json()["hits"]
-    assert client.get("/api/cases/changshui-company").status_code == 200
+    assert client.get("/api/v1/recommend", query_string=PROFILE).get_json()["hits"]
+    assert client.get("/api/v1/cases/changshui-company").status_code == 200
 
 
 def _broken_link(path: Path) -> None:
@@ -253,7 +253,7 @@ def test_unreadable_case_file_is_reported_and_its_last_version_kept(world, spoil
     assert [p.field for p in report.problems] == ["file"]
     assert report.problems[0].path.endswith("huazhu-tea.md")
     assert report.kept_after_error == ["huazhu-tea"] and len(report.unchanged) == 6
-    assert app.test_client().get("/api/cases/huazhu-tea").status_code == 200
+    assert app.test_client().get("/api/v1/cases/huazhu-tea").status_code == 200
     with services_of(app).sessionmaker() as s:
         assert s.get(CaseRecord, "huazhu-tea") is not None
     check = CliRunner().invoke(cli, ["check", str(cases)])

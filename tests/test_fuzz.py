@@ -74,7 +74,7 @@ def client(tmp_path_factory):
 
 @FUZZ
 @given(path=st.sampled_from(["/api/search", "/search", "/api/v1/search", "/embed",
-                             "/api/recommend", "/recommend/results", "/api/facets"]),
+                             "/api/v1/recommend", "/recommend/results", "/api/v1/facets"]),
        items=pairs)
 def test_query_parameters(client, path, items):
     assert_sane(client.get(f"{path}?{query_string(items)}"))
@@ -106,7 +106,7 @@ bodies = st.one_of(
 
 
 @FUZZ
-@given(path=st.sampled_from(["/api/recommend", "/api/v1/recommend"]), body=bodies)
+@given(path=st.sampled_from(["/api/v1/recommend", "/api/v1/recommend"]), body=bodies)
 def test_recommend_bodies(client, path, body):
     assert_sane(client.post(path, data=body, content_type="application/json"))
 
@@ -114,7 +114,7 @@ def test_recommend_bodies(client, path, body):
 @FUZZ
 @given(slug=st.one_of(raw, st.sampled_from([b"changshui-company", b"..", b".", b"%00"])),
        tail=st.sampled_from(["", "/similar", "/similar?limit=999999999999999999999"]),
-       prefix=st.sampled_from(["/api/cases/", "/cases/", "/api/v1/cases/"]))
+       prefix=st.sampled_from(["/api/v1/cases/", "/cases/", "/api/v1/cases/"]))
 def test_case_ids(client, slug, tail, prefix):
     if not slug:
         return
@@ -215,7 +215,7 @@ def test_build_indexes_good_files_and_reports_bad_ones(request, tmp_path, kind, 
         for slug in report.added:
             if slug.startswith("fuzz-"):
                 assert_sane(client.get(f"/cases/{slug}"))
-                assert client.get(f"/api/cases/{slug}").status_code == 200
+                assert client.get(f"/api/v1/cases/{slug}").status_code == 200
     finally:
         dispose(app)
         if server:

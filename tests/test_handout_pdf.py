@@ -8,6 +8,7 @@ from browser_support import launch_chromium
 from browser_support import live_server
 from pypdf import PdfReader
 
+from handouts.content import discussion_questions
 from handouts.pack import Pack
 from handouts.pack import encode
 
@@ -36,7 +37,7 @@ def squash(text: str) -> str:
 @pytest.mark.browser
 def test_print_handout_pdf_holds_titles_figures_and_sources(shipped_app, shipped_client):
     token = encode(Pack("三资盘活专题", "", tuple(TRIO)))
-    cases = [shipped_client.get(f"/api/cases/{slug}").get_json() for slug in TRIO]
+    cases = [shipped_client.get(f"/api/v1/cases/{slug}").get_json() for slug in TRIO]
     with live_server(shipped_app) as base, launch_chromium() as browser:
         page = browser.new_page()
         page.goto(f"{base}/pack/handout?p={token}", wait_until="load")
@@ -54,7 +55,7 @@ def test_print_handout_pdf_holds_titles_figures_and_sources(shipped_app, shipped
             assert figure in text, (case["id"], figure)
         for words in CHART_TEXT[case["id"]]:
             assert words in text, (case["id"], words)
-    assert text.count("村级集体经济收入（万元）") == len(TRIO)  # one chart title per case
+    assert text.count("村级集体经济收入（万元）") == 1  # only 长湖村 states two income levels
     # the source sentences behind the figures are printed too (数字出处)
     assert text.count("数字出处") == len(TRIO)
     assert squash("村级集体经济收入从2020年的5万元增长至现在的50万元。") in text
@@ -64,3 +65,7 @@ def test_print_handout_pdf_holds_titles_figures_and_sources(shipped_app, shipped
     assert starts == sorted(set(starts))
     assert all(squash(c["title"]) in pages[i] for c, i in zip(cases, starts, strict=True))
     assert "返回素材包" not in text  # the screen toolbar is not printed
+    # 讨论题 for every case, from its own facts (the first one names the case)
+    assert text.count("讨论题") == len(TRIO)
+    for case in cases:
+        assert squash(discussion_questions(case)[0]) in text, case["id"]

@@ -171,7 +171,7 @@ def test_docx_structure_text_fields_and_fonts(shipped_app):
         assert f"来源：{case['citation']}" in texts
         headings = [p.text for p in groups[case["title"]] if p.style.name == "Heading 2"]
         assert headings[0] == "基本情况"
-        assert ("讨论题" in headings) == (case["id"] == WITH_LESSONS)
+        assert "讨论题" in headings  # every case, not only those with a 经验启示 section
     questions = [p.text for p in groups[cases[-1]["title"]] if re.match(r"\d\. ", p.text)]
     assert any("先弄清集体有什么" in q for q in questions)
     changhu = groups[cases[2]["title"]]
@@ -189,11 +189,57 @@ def test_docx_structure_text_fields_and_fonts(shipped_app):
     assert doc.settings.element.find(qn("w:updateFields")) is not None
 
 
+def test_every_shipped_case_has_questions_from_its_own_facts_in_word(shipped_app):
+    catalog = services_of(shipped_app).search.generation().catalog
+    ids = sorted(catalog)
+    cases = shipped_cases(shipped_app, ids)
+    doc = Document(BytesIO(build_docx(Pack("全部案例", "", tuple(ids)), cases)))
+    groups = paragraphs_by_case(doc)
+    for case in cases:
+        paras = groups[case["title"]]
+        heads = [i for i, p in enumerate(paras) if p.style.name == "Heading 2"]
+        start = next(i for i in heads if paras[i].text == "讨论题")
+        end = next((i for i in heads if i > start), len(paras))
+        questions = [p.text for p in paras[start + 1:end] if re.match(r"\d\. ", p.text)]
+        assert len(questions) >= 2, case["id"]
+        own = questions[:-1]  # the last one is the question every case gets
+        # each question names one of the case's own facts, never an invented one
+        facts = [case["title"].split("：")[0], *case["models"], *case["resources"],
+                 *case["industries"], *(f["text"] for f in case["figures"]), LESSON_MARK]
+        if section_text(case, "主要做法"):
+            facts.append("主要做法之一")
+        for q in own:
+            assert any(fact in q for fact in facts), (case["id"], q)
+
+
+LESSON_MARK = "案例的启示"
+
+
+def section_text(case, heading):
+    return next((s["markdown"] for s in case["sections"] if s["heading"] == heading), "")
+
+
+def test_question_templates_fill_only_stated_facts():
+    from handouts.content import discussion_questions
+
+    bare = {"title": "甲村：做法", "kind": "case", "models": [], "resources": [],
+            "industries": [], "terrain": None, "figures": [], "sections": []}
+    assert discussion_questions(bare) == [
+        "对照本村的资源、区位和集体经济基础，照搬这个案例最容易在哪一环“水土不服”？应当怎样调整？"]
+    rich = dict(bare, models=["土地流转"], resources=["抛荒地"], terrain="丘陵", figures=[
+        {"label": "村级集体经济收入", "text": "5万元（2020年）", "metric": "income", "year": 2020},
+        {"label": "村级集体经济收入", "text": "50万元", "metric": "income", "year": None}])
+    questions = discussion_questions(rich)
+    assert questions[0].startswith("甲村靠抛荒地，走了“土地流转”的路子")
+    assert any("从5万元（2020年）到50万元" in q for q in questions)
+    assert all("{" not in q for q in questions)
+
+
 # ---- HTTP: JSON twins and clear errors ----------------------------------------------------
 
 def test_pack_api_and_page_agree(shipped_client):
     token = encode(Pack("培训", "", tuple(TRIO)))
-    body = shipped_client.get("/api/pack", query_string={"p": token}).get_json()
+    body = shipped_client.get("/api/v1/pack", query_string={"p": token}).get_json()
     assert body["ids"] == TRIO and body["title"] == "培训" and body["missing"] == []
     assert [c["id"] for c in body["cases"]] == TRIO and body["links"]["compare"]
     html = shipped_client.get("/pack", query_string={"p": token}).get_data(as_text=True)
@@ -203,15 +249,15 @@ def test_pack_api_and_page_agree(shipped_client):
 
 
 @pytest.mark.parametrize("url, args, status, needle", [
-    ("/api/pack", {"p": raw_token({"ids": many_ids(51)})}, 400, "最多 50"),
+    ("/pack", {"p": raw_token({"ids": many_ids(51)})}, 400, "最多 50"),
     ("/pack/handout", {"p": raw_token({"ids": many_ids(51)})}, 400, "最多 50"),
-    ("/api/pack", {"p": "p1.garbage!"}, 400, "无效"),
+    ("/pack", {"p": "p1.garbage!"}, 400, "无效"),
     ("/pack/handout.docx", {"p": encode(Pack(ids=("changhu-company", "no-such-case")))}, 404,
      "no-such-case"),
     ("/pack/handout", {"p": ""}, 400, "空的"),
-    ("/api/compare", {"ids": "changhu-company"}, 400, "2 到 4"),
-    ("/api/compare", {"ids": "a-1,b-2,c-3,d-4,e-5"}, 400, "2 到 4"),
-    ("/api/compare", {"ids": "changhu-company,nope-1,nope-2"}, 404, "nope-1、nope-2"),
+    ("/compare", {"ids": "changhu-company"}, 400, "2 到 4"),
+    ("/compare", {"ids": "a-1,b-2,c-3,d-4,e-5"}, 400, "2 到 4"),
+    ("/compare", {"ids": "changhu-company,nope-1,nope-2"}, 404, "nope-1、nope-2"),
     ("/pack/add", {"id": "no-such-case"}, 404, "no-such-case"),
     ("/pack/move", {"id": "changhu-company", "dir": "sideways"}, 400, "up"),
 ])
@@ -227,7 +273,7 @@ def test_bad_pack_requests_answer_clear_errors(shipped_client, url, args, status
 
 def test_pack_page_lists_cases_the_library_lost(shipped_client):
     token = encode(Pack(ids=("changhu-company", "gone-case")))
-    body = shipped_client.get("/api/pack", query_string={"p": token}).get_json()
+    body = shipped_client.get("/api/v1/pack", query_string={"p": token}).get_json()
     assert body["missing"] == ["gone-case"] and "docx" not in body["links"]
     html = shipped_client.get("/pack", query_string={"p": token}).get_data(as_text=True)
     assert "已不在案例库中" in html and "gone-case" in html
@@ -247,7 +293,7 @@ def test_handout_page_and_docx_download(shipped_client):
     token = encode(Pack("", "", tuple(TRIO + [WITH_LESSONS])))
     html = shipped_client.get("/pack/handout", query_string={"p": token}).get_data(as_text=True)
     assert "print.css" in html and 'class="site"' not in html  # no site nav on the sheet
-    assert html.count("<h2>讨论题</h2>") == 1 and html.count("来源：</strong>") == 4
+    assert html.count("<h2>讨论题</h2>") == 4 and html.count("来源：</strong>") == 4
     resp = shipped_client.get("/pack/handout.docx", query_string={"p": token})
     assert resp.status_code == 200 and resp.mimetype.endswith("wordprocessingml.document")
     assert "filename*=UTF-8''" in resp.headers["Content-Disposition"]
@@ -326,3 +372,15 @@ def test_cli_exports_docx_and_html(shipped_app, monkeypatch, tmp_path):
     bad = runner.invoke(cli.main, ["export", "--cases", "changhu-company,nope-x",
                                             "--out", str(tmp_path / "x.docx")])
     assert bad.exit_code == 1 and "nope-x" in bad.output
+
+
+def test_pack_page_adds_cases_through_a_search_box_and_hides_json(shipped_client):
+    token = encode(Pack("专题", "", ("changhu-company",)))
+    html = shipped_client.get("/pack", query_string={"p": token}).get_data(as_text=True)
+    assert 'action="/search"' in html and f'name="p" value="{token}"' in html
+    assert "按 id" not in html and ">JSON<" not in html
+    results = shipped_client.get("/search", query_string={"q": "闲置村部", "p": token})
+    add = re.search(r'href="(/pack/add\?id=[^"]+)"', results.get_data(as_text=True)).group(1)
+    resp = shipped_client.get(add, headers={"Referer": f"http://localhost/search?q=x&p={token}"})
+    new = parse_qs(urlsplit(resp.headers["Location"]).query)["p"][0]
+    assert decode(new).ids[0] == "changhu-company" and len(decode(new).ids) == 2

@@ -63,7 +63,7 @@ def test_model_filter_narrows_with_correct_counts(model_app):
 
 def test_similar_cases_of_changhu_have_reasons(model_app):
     client = model_app.test_client()
-    similar = client.get("/api/cases/changhu-company/similar").get_json()["similar"]
+    similar = client.get("/api/v1/cases/changhu-company/similar").get_json()["similar"]
     assert similar and all(s["reasons"] for s in similar)
     html = client.get("/cases/changhu-company").get_data(as_text=True)
     assert "相似案例" in html and similar[0]["title"] in html

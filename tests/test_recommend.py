@@ -38,7 +38,7 @@ MAX_VIOLATIONS = 2
 
 
 def post(client, profile, **args):
-    return client.post("/api/recommend", json=profile, query_string=args)
+    return client.post("/api/v1/recommend", json=profile, query_string=args)
 
 
 def hits_by_id(body):
@@ -50,16 +50,16 @@ def test_red_village_gets_training_centre_and_red_case_first(shipped_client):
     top = [h["id"] for h in body["hits"]]
     assert set(top[:2]) == {"shaoyuan-training-centre", "red-resources-baicun"}
     hits = hits_by_id(body)
-    assert "同样拥有闲置村部、红色资源" in hits["shaoyuan-training-centre"]["reasons"]
-    assert "同样拥有红色资源" in hits["red-resources-baicun"]["reasons"]
+    assert "案例村和本村一样有闲置村部、红色资源。" in hits["shaoyuan-training-centre"]["reasons"]
+    assert "案例村和本村一样有红色资源。" in hits["red-resources-baicun"]["reasons"]
     # The report does not say 韶阳村 relied on a spring or sunshine, so no caution claims it.
     shaoyang = hits["shaoyang-mineral-water-solar"]["cautions"]
     assert not any("矿泉" in c or "光照" in c for c in shaoyang)
     # 韶源村 states no starting income, so no "起步收入相近" may be claimed for it.
     shaoyuan = hits["shaoyuan-training-centre"]["reasons"]
-    assert not any("起步收入相近" in r for r in shaoyuan)
-    assert "盘活村部、培训中心和农家体验园等做法合计为村级集体经济创收100万余元（起步收入未注明）" \
-        in shaoyuan
+    assert not any("起步时的集体经济收入和本村相近" in r for r in shaoyuan)
+    assert ("案例写到盘活村部、培训中心和农家体验园等做法合计为村级集体经济创收100万余元"
+            "（没有写起步收入）。") in shaoyuan
     assert {"id", "title", "score", "reasons", "cautions", "url"} <= set(body["hits"][0])
 
 
@@ -67,26 +67,27 @@ def test_farmland_village_gets_changhu_and_yintian_first(shipped_client):
     body = post(shipped_client, FARMLAND_VILLAGE).get_json()
     assert {h["id"] for h in body["hits"][:2]} == {"changhu-company", "yintian-industrial-park"}
     changhu = hits_by_id(body)["changhu-company"]
-    assert "同样拥有抛荒地" in changhu["reasons"]  # 劳动力 was an outcome, not an endowment
-    assert "起步收入相近：5万元→50万元" in changhu["reasons"]
+    # 劳动力 was an outcome, not an endowment
+    assert "案例村和本村一样有抛荒地。" in changhu["reasons"]
+    assert "案例起步时的集体经济收入和本村相近：5万元→50万元。" in changhu["reasons"]
     assert any("30余户" in r for r in changhu["reasons"])
     assert "需要公司参与（村集体+公司+农户）" in changhu["cautions"]
     yintian = hits_by_id(body)["yintian-industrial-park"]
-    assert "资源相近：本村抛荒地，案例耕地" in yintian["reasons"]
+    assert "资源相近：本村有抛荒地，案例用的是耕地。" in yintian["reasons"]
     assert "需通过合作社分包流转土地750余亩" in yintian["cautions"]
 
 
 def test_enough_land_turns_the_caution_into_a_reason(shipped_client):
     body = post(shipped_client, dict(FARMLAND_VILLAGE, land_mu=800)).get_json()
     yintian = hits_by_id(body)["yintian-industrial-park"]
-    assert any(r.startswith("土地规模够用：本村800亩") for r in yintian["reasons"])
+    assert any(r.startswith("本村800亩") for r in yintian["reasons"])
     assert not any("750" in c for c in yintian["cautions"])
 
 
 def test_income_far_below_the_case_start_is_a_caution_not_a_reason(shipped_client):
     body = post(shipped_client, {"resources": ["抛荒地"], "income_wan": 80}).get_json()
     changhu = hits_by_id(body)["changhu-company"]
-    assert not any("起步收入相近" in r for r in changhu["reasons"])
+    assert not any("起步时的集体经济收入和本村相近" in r for r in changhu["reasons"])
     assert changhu["components"]["income"] < 0.5
 
 
@@ -100,7 +101,7 @@ def test_practice_entries_win_when_goals_are_about_how_to_organise(shipped_clien
     body = post(shipped_client, {"goals": goals}).get_json()
     assert body["hits"][0]["id"] == first
     assert body["hits"][0]["kind"] == "practice"
-    assert any(r.startswith("与目标相关：") for r in body["hits"][0]["reasons"])
+    assert any(r.startswith("案例也写到您目标里的“") for r in body["hits"][0]["reasons"])
 
 
 def test_region_proximity_county_before_city_before_province(client):
@@ -109,15 +110,15 @@ def test_region_proximity_county_before_city_before_province(client):
     assert region["hetian-land-park"] > region["changshui-company"] > region["huazhu-tea"]
     assert region["huazhu-tea"] > 0
     assert body["hits"][0]["id"] in {"hetian-land-park", "shanxia-red-office"}
-    assert "同在乙县" in hits_by_id(body)["hetian-land-park"]["reasons"]
+    assert "案例村和本村同在乙县。" in hits_by_id(body)["hetian-land-park"]["reasons"]
 
 
 def test_terrain_match_and_difference(client):
     body = post(client, {"terrain": "丘陵", "resources": ["耕地"]}).get_json()
     hits = hits_by_id(body)
     assert "地形不同：案例为平原，本村为丘陵" in hits["hetian-land-park"]["cautions"]
-    assert "同为丘陵地形" in hits["changshui-company"]["reasons"]
-    assert "地形相近：案例为山区，本村为丘陵" in hits["huazhu-tea"]["reasons"]
+    assert "案例村和本村一样是丘陵。" in hits["changshui-company"]["reasons"]
+    assert "地形相近：案例村是山区，本村是丘陵。" in hits["huazhu-tea"]["reasons"]
 
 
 def test_no_model_fills_the_top_five():
@@ -179,7 +180,7 @@ def test_bad_profile_is_400_with_the_field_named(shipped_client, profile, field)
     "[" * 50_000 + "]" * 50_000, '{"a": ' * 20_000 + "1" + "}" * 20_000, "\xff\xfe",
 ])
 def test_hostile_bodies_are_400_never_500(shipped_client, raw):
-    resp = shipped_client.post("/api/recommend", data=raw.encode("utf-8", "surrogatepass"),
+    resp = shipped_client.post("/api/v1/recommend", data=raw.encode("utf-8", "surrogatepass"),
                                content_type="application/json")
     assert resp.status_code == 400
     assert resp.get_json()["errors"]
@@ -203,16 +204,17 @@ def test_form_errors_are_chinese_and_next_to_fields(shipped_client):
 
 
 def test_shareable_url_reproduces_the_profile_and_results(shipped_client):
-    body = post(shipped_client, FARMLAND_VILLAGE).get_json()
-    assert body["share_url"].startswith("/recommend/results?")
-    assert "resources=%E6%8A%9B%E8%8D%92%E5%9C%B0&resources=" in body["share_url"]
-    html = shipped_client.get(body["share_url"]).get_data(as_text=True)
-    positions = [html.index(h["url"]) for h in body["hits"]]
+    body = post(shipped_client, FARMLAND_VILLAGE).get_json()  # /api/v1 links are absolute
+    share = body["share_url"].removeprefix("http://localhost")
+    assert share.startswith("/recommend/results?")
+    assert "resources=%E6%8A%9B%E8%8D%92%E5%9C%B0&resources=" in share
+    html = shipped_client.get(share).get_data(as_text=True)
+    positions = [html.index(h["url"].removeprefix("http://localhost")) for h in body["hits"]]
     assert positions == sorted(positions)
     twin = shipped_client.get(body["json_url"]).get_json()
     assert twin["profile"] == body["profile"] and twin["hits"] == body["hits"]
     assert "为何适合" in html and "需要注意" in html
-    assert body["edit_url"].replace("&", "&amp;") in html
+    assert body["edit_url"].removeprefix("http://localhost").replace("&", "&amp;") in html
 
 
 def test_form_works_without_javascript_and_prefills_from_a_case(shipped_client):
@@ -220,7 +222,7 @@ def test_form_works_without_javascript_and_prefills_from_a_case(shipped_client):
     assert 'action="/recommend/results" method="get"' in html
     assert 'type="checkbox" name="resources" value="闲置村部"' in html and "<script" not in html
     case_html = shipped_client.get("/cases/shaoyuan-training-centre").get_data(as_text=True)
-    assert 'href="/recommend?from=shaoyuan-training-centre"' in case_html
+    assert 'href="/recommend?compare=shaoyuan-training-centre"' in case_html
     assert "和我村比较" in case_html and "村情推荐" in case_html  # the button and the header link
     prefilled = shipped_client.get("/recommend", query_string={"from": "shaoyuan-training-centre"})
     prefilled = prefilled.get_data(as_text=True)
@@ -259,7 +261,7 @@ def test_cli_recommend(shipped_app, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["hits"][0]["id"] == "changhu-company"
     text = CliRunner().invoke(cli.main, ["recommend", "--profile", str(path)]).output
-    assert "为何适合：同样拥有抛荒地\n" in text
+    assert "为何适合：案例村和本村一样有抛荒地。\n" in text
     path.write_text("resources: [金矿]\n", encoding="utf-8")
     bad = CliRunner().invoke(cli.main, ["recommend", "--profile", str(path)])
     assert bad.exit_code != 0 and "不在可选范围内" in bad.output
@@ -340,3 +342,37 @@ def test_meaning_is_a_reason_only_where_it_sets_a_case_apart(model_app):
         with_meaning = [h for h in hits if MEANING_REASON in h["reasons"]]
         assert len(with_meaning) <= 3
         assert all("相似度" not in r for h in hits for r in h["reasons"])
+
+
+def test_compare_with_my_village_is_a_real_side_by_side(shipped_client):
+    # from a case page: the link asks for the village's profile, then compares
+    case_html = shipped_client.get("/cases/changhu-company").get_data(as_text=True)
+    assert 'href="/recommend?compare=changhu-company"' in case_html
+    form = shipped_client.get("/recommend?compare=changhu-company").get_data(as_text=True)
+    assert 'name="compare" value="changhu-company"' in form and "逐项比较" in form
+    submitted = shipped_client.get("/recommend/results", query_string={
+        "compare": "changhu-company", "resources": ["抛荒地"], "terrain": "山区",
+        "income_wan": "6", "organisations": ["合作社"]})
+    assert submitted.status_code == 302 and "/recommend/vs/changhu-company?" in submitted.location
+    body = shipped_client.get(submitted.location, headers={"Accept": "application/json"}).get_json()
+    rows = {r["label"]: r for r in body["rows"]}
+    assert rows["资源"]["status"] == "相同"
+    # the source names no terrain for 长湖村: nothing to compare, nothing invented
+    assert rows["地形"] == {"label": "地形", "mine": "山区", "theirs": "", "status": "无从比较",
+                          "note": ""}
+    assert rows["集体经济收入（起步）"]["status"] == "相同"  # 6万元 vs 5万元 at the start
+    assert rows["组织"]["status"] == "本村缺少" and "公司" in rows["组织"]["note"]
+    html = shipped_client.get(submitted.location).get_data(as_text=True)
+    assert "本村和“长湖村" in html and "本村缺少" in html and "5万元→50万元" in html
+
+
+def test_results_link_each_case_to_the_side_by_side_and_say_shared_reasons_once(shipped_client):
+    args = {"province": "湖南省", "resources": ["闲置村部"]}
+    body = shipped_client.get("/recommend/results", query_string=args,
+                              headers={"Accept": "application/json"}).get_json()
+    assert all(h["compare_url"].startswith(f"/recommend/vs/{h['id']}?") for h in body["hits"])
+    everywhere = set.intersection(*(set(h["reasons"]) for h in body["hits"]))
+    assert everywhere == set()  # a reason every card has sets no case apart
+    assert "案例村和本村同在湖南省。" in body["common_reasons"]
+    html = shipped_client.get("/recommend/results", query_string=args).get_data(as_text=True)
+    assert html.count("案例村和本村同在湖南省。") == 1

@@ -109,7 +109,7 @@ def test_the_checker_sees_active_markup():
 
 @pytest.mark.parametrize("i", range(len(PAYLOADS)))
 def test_no_page_runs_markup_from_cases_or_queries(hostile, i):
-    assert hostile.get(f"/api/cases/hostile-{i}").status_code == 200  # indexed, not rejected
+    assert hostile.get(f"/api/v1/cases/hostile-{i}").status_code == 200  # indexed, not rejected
     for path in pages(i, PAYLOADS[i]):
         resp = hostile.get(path, follow_redirects=True)
         assert resp.status_code < 500, path
@@ -120,12 +120,12 @@ def test_no_page_runs_markup_from_cases_or_queries(hostile, i):
 def test_the_hostile_case_is_shown_as_text(hostile):
     html = hostile.get("/cases/hostile-0").get_data(as_text=True)
     assert "&lt;script&gt;alert" in html  # visible to the reader, inert
-    body = hostile.get("/api/cases/hostile-1").get_json()
+    body = hostile.get("/api/v1/cases/hostile-1").get_json()
     assert active_markup("".join(s["html"] for s in body["sections"])) == []
 
 
 def test_api_snippets_carry_no_markup_but_mark(hostile):
-    body = hostile.get("/api/search", query_string={"q": "物业租赁"}).get_json()
+    body = hostile.get("/api/v1/search", query_string={"q": "物业租赁"}).get_json()
     assert body["hits"]
     for hit in body["hits"]:
         for field in ("snippet", "title_html"):
@@ -133,7 +133,7 @@ def test_api_snippets_carry_no_markup_but_mark(hostile):
             assert tags <= {"mark"}, (hit["id"], field, hit[field])
 
 
-@pytest.mark.parametrize("path", ["/", "/search?q=x", "/cases/xss-case", "/api/search?q=x",
+@pytest.mark.parametrize("path", ["/", "/search?q=x", "/cases/xss-case", "/api/v1/search?q=x",
                                   "/healthz", "/static/style.css", "/no-such-page"])
 def test_security_headers_everywhere(hostile, path):
     resp = hostile.get(path)

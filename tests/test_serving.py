@@ -37,8 +37,8 @@ def app_env(root: Path, cases: Path, database_url: str) -> dict:
 class Traffic:
     """Threads requesting pages and APIs until stopped; every answer is recorded."""
 
-    PATHS = ("/api/search?q=%E5%85%89%E4%BC%8F", "/cases/changshui-company", "/healthz",
-             "/search?q=%E6%B5%81%E8%BD%AC", "/api/cases/hetian-land-park")
+    PATHS = ("/api/v1/search?q=%E5%85%89%E4%BC%8F", "/cases/changshui-company", "/healthz",
+             "/search?q=%E6%B5%81%E8%BD%AC", "/api/v1/cases/hetian-land-park")
 
     def __init__(self, base: str, threads: int = 4):
         self.base, self.stop = base, threading.Event()
@@ -113,7 +113,7 @@ def test_reindex_while_serving_switches_every_worker(tmp_path, db_url):  # noqa:
         assert worker_pids(proc.pid) == workers  # no worker crashed or was replaced
         # Served by the new generation and the new rows, whichever worker answers.
         for _ in range(6):
-            status, body = fetch(f"{base}/api/cases/{NEW_CASE}")
+            status, body = fetch(f"{base}/api/v1/cases/{NEW_CASE}")
             assert status == 200
     assert traffic.failures == []
     assert sum(traffic.statuses.values()) > 20

@@ -60,8 +60,9 @@ def test_page_and_apis_show_tiers(model_app):
     html = client.get("/search", query_string={"q": "区块链数字货币"}).get_data(as_text=True)
     assert "还没有直接回答这个问题的案例" in html and "<details class=\"related\">" in html
     assert "村情推荐" in html
-    for url in ("/api/search", "/api/v1/search"):
-        body = client.get(url, query_string={"q": "区块链数字货币"}).get_json()
+    for url, accept in (("/search", "application/json"), ("/api/v1/search", "*/*")):
+        body = client.get(url, query_string={"q": "区块链数字货币"},
+                          headers={"Accept": accept}).get_json()
         assert body["total"] == 0 and body["related_total"] > 0
         assert {h["tier"] for h in body["hits"]} == {"related"}
     html = client.get("/search", query_string={"q": "地没人种"}).get_data(as_text=True)

@@ -76,7 +76,7 @@ from app import create_app
 a = create_app()
 c = a.test_client()
 page = c.get("/search?q=光伏")
-api = c.get("/api/search?q=光伏").get_json()
+api = c.get("/api/v1/search?q=光伏").get_json()
 widget = c.get("/widget.js")
 print(json.dumps({"modules": [m.__file__ for m in (app, indexer, cli, migrations)],
                   "templates": a.jinja_loader.searchpath, "status": page.status_code,

@@ -2,6 +2,7 @@
 
 The app runs on 127.0.0.1 behind a real WSGI server; the "party-building sites" are tiny pages
 served from 127.0.0.2 (in the CORS and frame-ancestors allowlists) and 127.0.0.3 (not in them).
+One test keeps the default configuration: the help page's snippets work on any site.
 Each state is saved as a screenshot in the test's tmp_path.
 """
 
@@ -55,7 +56,7 @@ def world(tmp_path_factory):
     pages: dict[str, str] = {}
     with live_server(app) as api, page_server(pages) as host, \
             page_server(pages, host="127.0.0.3") as stranger, launch_chromium() as browser:
-        app.config.update(CORS_ORIGINS=[host], EMBED_FRAME_ANCESTORS=[host])
+        app.config.update(CORS_ORIGINS=[host], FRAME_ANCESTORS=[host])  # narrowed
         pages.update({
             "/widget.html": HOST_PAGE.format(api=api, style="", attrs=' data-limit="5"'),
             "/filtered.html": HOST_PAGE.format(
@@ -282,3 +283,32 @@ def test_help_page_preview_works(world, context, tmp_path):
     frame = page.frame_locator(".embed-preview iframe")
     frame.locator("input[name=q]").wait_for()
     page.screenshot(path=tmp_path / "help-page.png", full_page=True)
+
+
+def test_help_page_snippets_work_on_another_site_by_default(world, tmp_path_factory, tmp_path):
+    """Out of the box (no CORS_ORIGINS, no FRAME_ANCESTORS), pasting the help page's two
+    snippets into a page on another origin gives results in the widget and in the iframe."""
+    app = make_world(tmp_path_factory.mktemp("default-embed"), FIXTURE_CASES)
+    pages: dict[str, str] = {}
+    with live_server(app) as api, page_server(pages) as host:
+        ctx = world.browser.new_context(locale="zh-CN", viewport={"width": 1000, "height": 900})
+        help_page = ctx.new_page()
+        help_page.goto(api + "/embed/help")
+        widget, iframe = [c.text_content() for c in help_page.locator("pre.snippet code").all()]
+        assert api + "/widget.js" in widget and api + "/embed" in iframe
+        pages["/paste.html"] = ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+                                f"<title>某县党建网</title></head><body><h1>学习园地</h1>{widget}"
+                                f"<h2>iframe</h2>{iframe}</body></html>")
+        page = ctx.new_page()
+        page.goto(host + "/paste.html")
+        search_in_widget(page, "光伏")
+        page.locator(".cbw-hit").first.wait_for()
+        assert "光伏" in page.locator(".cbw-hit mark").first.text_content()
+        assert page.locator(".cbw-error").count() == 0
+        frame = page.frame_locator("iframe")
+        frame.locator("input[name=q]").fill("光伏")
+        frame.locator("input[name=q]").press("Enter")
+        frame.locator(".cbw-hit").first.wait_for()
+        assert "光伏" in frame.locator(".cbw-hit mark").first.text_content()
+        page.screenshot(path=tmp_path / "pasted-snippets.png", full_page=True)
+        ctx.close()

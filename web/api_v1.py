@@ -1,9 +1,11 @@
-"""The versioned JSON API other sites build on: /api/v1/ (read-only, CORS by allowlist).
+"""The versioned JSON API other sites build on: /api/v1/ (read-only, any origin by default).
 
-The views reuse the data builders of the web UI (web/pages.py), so /api/v1 and the pages never
-disagree. Around them: CORS only for configured origins, ETag/304 and Cache-Control on GETs,
-a per-client rate limit (429 with the common JSON error body), and a cap on argument sizes so a
-hostile request is a 400, never a 500. The unversioned /api/* stays for the web UI itself.
+The views reuse the data builders of the web UI (web/pages/), so /api/v1 and the pages never
+disagree. Around them: CORS (any origin unless CORS_ORIGINS narrows it), ETag/304 and
+Cache-Control on GETs, a per-client rate limit (429 with the common JSON error body), and a cap
+on argument sizes so a hostile request is a 400, never a 500. The unversioned /api/* of
+earlier releases redirects here (web/api_legacy.py); /api/v1/health lives with /healthz
+(web/health.py).
 """
 
 from __future__ import annotations
@@ -23,17 +25,23 @@ from flask_limiter.util import get_remote_address
 from casefile.markdown import render_markdown
 from casefile.slug import SLUG_RULE
 from casefile.slug import is_slug
+from handouts.pack import PackError
+from handouts.pack import decode
 from recommend.profile import parse_profile
 from search.query import QueryError
+from web.errors import error_response
 from web.openapi import openapi_document
-from web.pages import browse_data
-from web.pages import get_case_or_404
-from web.pages import parse_limit
-from web.pages import profile_args
 from web.pages import public
-from web.pages import results_data
-from web.pages import search_data
-from web.pages import similar_data
+from web.pages.case import get_case_or_404
+from web.pages.case import similar_data
+from web.pages.pack import compare_data
+from web.pages.pack import pack_data
+from web.pages.recommend import parse_limit
+from web.pages.recommend import profile_args
+from web.pages.recommend import results_data
+from web.pages.search import browse_data
+from web.pages.search import search_data
+from web.security import cors_origin
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -99,7 +107,7 @@ def recommend_post():
 
 
 def recommend_response(profile_mapping) -> Response:
-    """The same results as /api/recommend (issue-4's builder), with absolute links."""
+    """The results page's data, with absolute links."""
     limit = parse_limit(request.args)
     data = public(results_data(parse_profile(profile_mapping), limit))
     data["hits"] = [dict(h, url=absolute(h["url"])) for h in data["hits"]]
@@ -108,11 +116,28 @@ def recommend_response(profile_mapping) -> Response:
     return jsonify(data)
 
 
+@bp.get("/pack")
+def pack():
+    """A course pack from its URL token (`p`): its cases in order and the links that act on it."""
+    return jsonify(pack_data(decode(request.args.get("p"))))
+
+
+@bp.get("/compare")
+def compare():
+    """Two to four cases side by side: `ids` (comma-separated or repeated) or a pack's `p`."""
+    return jsonify(compare_data())
+
+
 @bp.get("/openapi.json")
 def openapi():
     resp = jsonify(openapi_document())
     resp.headers["Cache-Control"] = "public, max-age=3600"
     return resp
+
+
+@bp.errorhandler(PackError)
+def pack_error(exc: PackError):
+    return error_response(exc.status, exc.message, exc.errors)
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -126,14 +151,6 @@ def checked_slug(slug: str) -> str:
 def absolute(path: str) -> str:
     """Links in v1 are absolute: the caller is another site."""
     return request.host_url.rstrip("/") + path
-
-
-def allowed_origins() -> set[str]:
-    """CORS_ORIGINS as a set; a comma-separated string (e.g. from the environment) works too."""
-    value = current_app.config.get("CORS_ORIGINS") or []
-    if isinstance(value, str):
-        value = value.split(",")
-    return {o.strip().rstrip("/") for o in value if o.strip()}
 
 
 # ---- request and response hooks -----------------------------------------------------------
@@ -160,12 +177,13 @@ def http_headers(resp: Response) -> Response:
 
 
 def add_cors(resp: Response) -> None:
-    """Allow a cross-origin read only for configured origins; others get no CORS headers."""
-    resp.vary.add("Origin")
-    origin = request.headers.get("Origin", "")
-    if origin not in allowed_origins():
+    """Allow cross-origin reads (any site unless CORS_ORIGINS narrows); never credentials."""
+    allowed = cors_origin(request.headers.get("Origin", ""))
+    if allowed != "*":
+        resp.vary.add("Origin")
+    if allowed is None:
         return
-    resp.headers["Access-Control-Allow-Origin"] = origin
+    resp.headers["Access-Control-Allow-Origin"] = allowed
     resp.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     if request.method == "OPTIONS":
         resp.headers["Access-Control-Allow-Methods"] = CORS_METHODS
@@ -174,8 +192,6 @@ def add_cors(resp: Response) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("CORS_ORIGINS", [])
-    app.config.setdefault("RATELIMIT_API", "120 per minute")
     app.register_blueprint(bp)
     # One limiter per app (its memory storage is per process): one budget per client address
     # across the whole blueprint. A breach raises 429, which web/errors.py answers in JSON.

@@ -1,6 +1,7 @@
-"""The core pages: home, search, case pages, and their JSON twins under /api.
+"""The core pages: home, search and case pages; each answers JSON when the client asks for it.
 
-Views are thin: parse, call a builder from `web.pages`, render or `jsonify` the same dict.
+Views are thin: parse, call a builder from `web.pages`, then render or `jsonify` the same dict
+(content negotiation, as the editor area does: `Accept: application/json`). /api/v1 is the API.
 """
 
 from __future__ import annotations
@@ -18,23 +19,22 @@ from handouts.render import configure as configure_templates
 from search.query import INCOME_BUCKETS
 from search.query import QueryError
 from search.query import SearchQuery
-from web.pages import browse_data
-from web.pages import get_case_or_404
+from web.errors import wants_json
 from web.pages import public
-from web.pages import search_data
-from web.pages import similar_data
+from web.pages.case import get_case_or_404
+from web.pages.case import similar_data
+from web.pages.search import browse_data
+from web.pages.search import search_data
 
 bp = Blueprint("core", __name__)
 
 
 @bp.get("/")
 def home():
-    return render_template("index.html", **browse_data())
-
-
-@bp.get("/api/facets")
-def api_facets():
-    return jsonify(browse_data())
+    data = browse_data()
+    if wants_json():
+        return jsonify(data)
+    return render_template("index.html", **data)
 
 
 @bp.get("/search")
@@ -42,38 +42,25 @@ def search_page():
     try:
         data = search_data()
     except QueryError as exc:
+        if wants_json():
+            raise
         q = request.args.get("q", "")[:200]
         return render_template("search.html", form_errors=exc.errors, query=q, total=0,
                                hits=[], facets={}, notices=[], _query=None), 400
+    if wants_json():
+        return jsonify(public(data))
     return render_template("search.html", form_errors={}, **data)
-
-
-@bp.get("/api/search")
-def api_search():
-    return jsonify(public(search_data()))
 
 
 @bp.get("/cases/<slug>")
 def case_page(slug: str):
     case = get_case_or_404(slug)
+    if wants_json():
+        for section in case["sections"]:
+            section["html"] = render_markdown(section["markdown"])
+        return jsonify(dict(case, url=url_for("core.case_page", slug=slug),
+                            similar=similar_data(slug)))
     return render_template("case.html", case=case, similar=similar_data(slug))
-
-
-@bp.get("/api/cases/<slug>")
-def api_case(slug: str):
-    case = get_case_or_404(slug)
-    for section in case["sections"]:
-        section["html"] = render_markdown(section["markdown"])
-    return jsonify(dict(case, url=url_for("core.case_page", slug=slug)))
-
-
-@bp.get("/api/cases/<slug>/similar")
-def api_similar(slug: str):
-    get_case_or_404(slug)
-    limit = request.args.get("limit", "5")
-    if not limit.isdigit() or not 1 <= int(limit) <= 20:
-        raise QueryError({"limit": "应为 1 到 20 之间的整数"})
-    return jsonify({"id": slug, "similar": similar_data(slug, int(limit))})
 
 
 # ---- link helpers for templates (links work without JavaScript) --------------------------
@@ -95,8 +82,10 @@ def page_url(query: SearchQuery, page: int) -> str:
 
 
 def nav_links() -> list[tuple[str, str]]:
-    """(endpoint, label) pairs feature blueprints add to the header."""
-    return current_app.extensions.get("casebase_nav", [])
+    """(url, label) of the header: all cases, then what feature blueprints add."""
+    added = current_app.extensions.get("casebase_nav", [])
+    return [(url_for("core.search_page"), "全部案例")] + [
+        (url_for(endpoint), label) for endpoint, label in added]
 
 
 def case_actions(slug: str) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""`/healthz` (and its twin `/api/health`): is this worker serving, and from which index?
+"""`/healthz` (and its twin `/api/v1/health`): is this worker serving, and from which index?
 
 A load balancer or a person after a reindex reads it: 200 when the worker can answer
 searches and reach the database, 503 (with the reason in Chinese) when it cannot.
@@ -64,7 +64,7 @@ def health_data() -> tuple[dict, int]:
 
 
 @bp.get("/healthz")
-@bp.get("/api/health")
+@bp.get("/api/v1/health")
 def health():
     data, status = health_data()
     resp = jsonify(data)

@@ -92,8 +92,9 @@ SCHEMAS = {
     "Chart": obj({"key": STR, "title": STR, "unit": STR, "description": STR,
                   "bars": {"type": "array", "items": obj({
                       "group": STR, "label": STR, "value": NUM, "text": STR,
-                      "kind": {"enum": ["before", "after", "increase", "count"]}})},
-                  "notes": STRINGS}, {"rows": {"type": "array"}, "width": NUM}),
+                      "kind": {"enum": ["before", "after", "increase", "growth", "count"]}})},
+                  "notes": STRINGS}, {"width": NUM}),
+    "Income": obj({"charts": {"type": "array", "items": ref("Chart")}, "sentences": STRINGS}),
     "Case": obj({
         "id": STR, "title": STR, "kind": STR, "kind_label": STR,
         "region": {"type": "object", "additionalProperties": STR_OR_NULL},
@@ -108,7 +109,7 @@ SCHEMAS = {
         "citation": STR,
         "evidence": {"type": "object", "description": "字段 → 值 → 依据的来源原句",
                      "additionalProperties": {"type": "object", "additionalProperties": STR}},
-        "income_chart": {"oneOf": [ref("Chart"), {"type": "null"}]},
+        "income": ref("Income"),
         "sections": {"type": "array", "items": obj({
             "heading": STR, "markdown": STR,
             "html": {"type": "string", "description": "经过净化的 HTML"}})},
@@ -117,7 +118,7 @@ SCHEMAS = {
         "id": STR, "title": STR, "score": NUM, "reasons": STRINGS,
         "url": URL})}}),
     "Browse": obj({"total": INT, "facets": ref("Facets"), "generation": STR}, {
-        "overview": obj({"models": {"oneOf": [ref("Chart"), {"type": "null"}]},
+        "overview": obj({"villages": INT, "models": {"oneOf": [ref("Chart"), {"type": "null"}]},
                          "income": {"oneOf": [ref("Chart"), {"type": "null"}]}})}),
     "Profile": obj({}, {
         "province": STR_OR_NULL, "city": STR_OR_NULL, "county": STR_OR_NULL,
@@ -133,6 +134,14 @@ SCHEMAS = {
             "cautions": STRINGS,
             "components": {"type": "object", "additionalProperties": NUM},
             "url": URL})}}),
+    "Pack": obj({"title": STR, "display_title": STR, "ids": STRINGS, "token": STR,
+                 "count": INT, "missing": STRINGS,
+                 "cases": {"type": "array", "items": obj({"id": STR, "title": STR,
+                                                         "questions": STRINGS, "url": STR})},
+                 "links": {"type": "object", "additionalProperties": STR}}),
+    "Comparison": obj({"ids": STRINGS, "cases": {"type": "array", "items": obj({
+        "id": STR, "title": STR, "url": STR})}}),
+    "Health": obj({"status": {"enum": ["ok", "unavailable"]}, "message": STR}),
 }
 
 ERRORS = {
@@ -201,7 +210,8 @@ def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "村案通 API", "version": "1.0.0",
-                 "description": "村级集体经济案例检索的只读 JSON 接口。跨域访问仅限配置的来源；"
+                 "description": "村级集体经济案例检索的只读 JSON 接口。任何网站都可跨域读取"
+                                "（不带凭据；部署方可用 CORS_ORIGINS 限定来源）；"
                                 "GET 响应带 ETag，可用 If-None-Match 得到 304；"
                                 "每个客户端有频率限制，超过时返回 429。"},
         "servers": [{"url": "/api/v1"}],
@@ -215,6 +225,17 @@ def openapi_document() -> dict:
                              "返回条数")], ("400", "404", "429", "503"))},
             "/facets": {"get": operation("分类与计数", "Browse", [])},
             "/recommend": recommend_operations(),
+            "/pack": {"get": operation(
+                "素材包（由分享链接里的 p 参数还原，服务器不保存）", "Pack",
+                [param("p", {"type": "string", "maxLength": 4000}, "素材包链接里的 p 参数")],
+                ("400", "404", "429", "503"))},
+            "/compare": {"get": operation(
+                "2 到 4 个案例对比", "Comparison",
+                [param("ids", {"type": "string"}, "案例编号，逗号分隔"),
+                 param("p", {"type": "string", "maxLength": 4000}, "或：素材包的 p 参数")],
+                ("400", "404", "429", "503"))},
+            "/health": {"get": operation("服务状态（不限频率，不缓存）", "Health", [], ("503",),
+                                         cached=False)},
             "/openapi.json": {"get": {"summary": "本文档", "responses": {"200": {
                 "description": "OpenAPI 文档",
                 "content": {"application/json": {"schema": {"type": "object"}}}}}}},

@@ -1,13 +1,16 @@
 """Security headers on every response: no inline script, no sniffing, no framing, no leaks.
 
 Each header is set only when the view did not set its own: `/embed` (web/widget.py) sends a
-Content-Security-Policy whose frame-ancestors lets host sites frame it, and keeps it.
+Content-Security-Policy whose frame-ancestors lets host sites frame it (any site by default,
+FRAME_ANCESTORS narrows it), and keeps it. `cors_origin` is the one CORS rule of the read-only
+API and the widget's files.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 from flask import Response
+from flask import current_app
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -17,6 +20,21 @@ HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
 }
+
+
+def cors_origin(origin: str) -> str | None:
+    """The Access-Control-Allow-Origin for a read-only response, or None to send none.
+
+    CORS_ORIGINS is "*" (the default: any site, never with credentials) or a list of origins
+    (a comma-separated string, e.g. from the environment, works too).
+    """
+    value = current_app.config.get("CORS_ORIGINS") or []
+    if isinstance(value, str):
+        value = value.split(",")
+    allowed = {o.strip().rstrip("/") for o in value if o.strip()}
+    if "*" in allowed:
+        return "*"
+    return origin if origin and origin in allowed else None
 
 
 def add_headers(resp: Response) -> Response:

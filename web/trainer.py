@@ -20,15 +20,9 @@ from flask import request
 from flask import send_file
 from flask import url_for
 
-from handouts.compare import MAX_COMPARE
-from handouts.compare import MIN_COMPARE
-from handouts.compare import check_compare_count
-from handouts.compare import comparison
-from handouts.content import discussion_questions
 from handouts.docx_export import DOCX_MIME
 from handouts.docx_export import build_docx
 from handouts.html_export import handout_data
-from handouts.pack import MAX_CASES
 from handouts.pack import MAX_NOTES
 from handouts.pack import MAX_TITLE
 from handouts.pack import Pack
@@ -36,10 +30,11 @@ from handouts.pack import PackError
 from handouts.pack import decode
 from handouts.pack import encode
 from handouts.pack import load_cases
-from handouts.pack import pack_contents
-from handouts.pack import parse_ids
 from web.errors import error_response
-from web.pages import current_catalog
+from web.errors import wants_json
+from web.pages.case import current_catalog
+from web.pages.pack import compare_data
+from web.pages.pack import pack_data
 
 bp = Blueprint("trainer", __name__)
 COOKIE = "casebase_pack"
@@ -72,36 +67,11 @@ def pack_page():
             return resp
     pack = decode(request.args.get("p"))
     data = pack_data(pack)
+    if wants_json():
+        return jsonify(data)
     added = next((c for c in data["cases"] if c["id"] == request.args.get("added")), None)
     return render_template("pack.html", **data, added=added, back=_safe_path(
         request.args.get("back")), limits={"title": MAX_TITLE, "notes": MAX_NOTES})
-
-
-def pack_data(pack: Pack) -> dict:
-    """The pack, its cases in order, the ids the library lacks, and the links that act on it."""
-    cases, missing = pack_contents(current_catalog(), list(pack.ids))
-    token = encode(pack)
-    links = {"share": url_for(".pack_page", p=token, _external=True),
-             "api": url_for(".api_pack", p=token)}
-    if cases and not missing:
-        links["handout"] = url_for(".handout_page", p=token)
-        links["docx"] = url_for(".handout_docx", p=token)
-    if MIN_COMPARE <= len(cases) <= MAX_COMPARE and not missing:
-        links["compare"] = url_for(".compare_page", p=token)
-    keys = ("id", "title", "kind_label", "region_label", "summary", "citation", "figures")
-    return {
-        "title": pack.title, "display_title": pack.display_title, "notes": pack.notes,
-        "ids": list(pack.ids), "token": token, "count": len(pack.ids), "max_cases": MAX_CASES,
-        "cases": [dict({k: c[k] for k in keys},
-                       url=url_for("core.case_page", slug=c["id"], p=token),
-                       questions=discussion_questions(c)) for c in cases],
-        "missing": missing, "links": links,
-    }
-
-
-@bp.get("/api/pack")
-def api_pack():
-    return jsonify(pack_data(decode(request.args.get("p"))))
 
 
 # ---- plain-form edits: each answers with a redirect to the new pack URL -------------------
@@ -182,27 +152,13 @@ def _safe_path(path: str | None) -> str | None:
 
 # ---- comparison ---------------------------------------------------------------------------
 
-def compare_data() -> dict:
-    token = request.args.get("p", "")
-    values = request.args.getlist("ids")
-    ids = parse_ids(values) if values else list(decode(token).ids)
-    check_compare_count(len(ids))  # before loading: five ids are a 400 even if unknown
-    data = comparison(load_cases(current_catalog(), ids))
-    for case in data["cases"]:
-        case["url"] = url_for("core.case_page", slug=case["id"])
-    data["pack_url"] = url_for(".pack_page", p=token) if token else None
-    return data
-
-
 @bp.get("/compare")
 def compare_page():
     only_diff = request.args.get("only") == "diff"
-    return render_template("compare.html", only_diff=only_diff, **compare_data())
-
-
-@bp.get("/api/compare")
-def api_compare():
-    return jsonify(compare_data())
+    data = compare_data()
+    if wants_json():
+        return jsonify(data)
+    return render_template("compare.html", only_diff=only_diff, **data)
 
 
 # ---- handouts -----------------------------------------------------------------------------

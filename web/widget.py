@@ -2,8 +2,9 @@
 
 The widget and the iframe share one stylesheet (static/widget.css, class names cbw-*); colours
 come from validated options, through CSS custom properties, so no inline style or script is
-needed anywhere and the strict CSP of the pages stays intact. Only /embed may be framed, and
-only by the sites in EMBED_FRAME_ANCESTORS.
+needed anywhere and the strict CSP of the pages stays intact. Only /embed may be framed: by any
+site unless FRAME_ANCESTORS lists the ones that may (EMBED_FRAME_ANCESTORS, its first name,
+still narrows it for one release).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from flask import url_for
 from search.query import LIST_FILTERS
 from search.query import MAX_FILTER_CHARS
 from search.query import QueryError
-from web.pages import search_data
+from web.pages.search import search_data
+from web.security import cors_origin
 
 bp = Blueprint("embed", __name__)
 
@@ -75,9 +77,12 @@ def default_filters(args) -> list[tuple[str, str]]:
 
 
 def frame_ancestors() -> str:
-    value = current_app.config.get("EMBED_FRAME_ANCESTORS") or ["'self'"]
+    config = current_app.config
+    value = config.get("EMBED_FRAME_ANCESTORS") or config.get("FRAME_ANCESTORS") or "*"
     if isinstance(value, str):
         value = value.replace(",", " ").split()
+    if "*" in value:
+        return "*"  # any site (CSP: any http or https page)
     # 'self' always: the help page previews the iframe; framing by our own pages is harmless.
     kept = ["'self'"] + [v.rstrip("/") for v in value if ANCESTOR_RE.fullmatch(v.rstrip("/"))]
     return " ".join(dict.fromkeys(k for k in kept if k != "'none'"))
@@ -106,6 +111,9 @@ def _asset(name: str, mimetype: str) -> Response:
     resp.cache_control.public = True
     # Host pages may isolate themselves (COEP); the widget's files are meant to be loaded by them.
     resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    allowed = cors_origin(request.headers.get("Origin", ""))
+    if allowed:
+        resp.headers["Access-Control-Allow-Origin"] = allowed
     return resp
 
 
@@ -179,6 +187,5 @@ def dict_of_lists(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("EMBED_FRAME_ANCESTORS", ["'self'"])
     app.register_blueprint(bp)
     app.extensions.setdefault("casebase_nav", []).append(("embed.help_page", "嵌入到网站"))
