@@ -160,7 +160,7 @@ def test_evidence_in_plain_words_and_ranks_only_in_json(client):
     html = client.get("/search", query_string={"q": "光伏"}).get_data(as_text=True)
     assert "标题和正文都提到：光伏" in html
     assert "关键词第" not in html and "语义第" not in html
-    body = client.get("/api/search", query_string={"q": "光伏"}).get_json()
+    body = client.get("/api/v1/search", query_string={"q": "光伏"}).get_json()
     first = body["hits"][0]
     assert first["evidence"]["keyword_rank"] == 1 and "标题和正文都提到：光伏" in first["why"]
     assert first["region_label"] and isinstance(first["region"], dict)
