@@ -20,6 +20,8 @@ from web import core
 from web import db
 from web import errors
 from web import health
+from web import params
+from web import proxy
 from web import recommend
 from web import security
 from web import services
@@ -38,7 +40,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     os.makedirs(app.instance_path, exist_ok=True)
 
-    for part in (services, db, errors, assets, core, health, security, recommend, trainer,
-                 api_v1, api_legacy, widget, admin):
+    # proxy and params first: the client address and the `<int:>` converter apply to every rule
+    for part in (proxy, params, services, db, errors, assets, core, health, security, recommend,
+                 trainer, api_v1, api_legacy, widget, admin):
         part.init_app(app)
     return app

@@ -20,7 +20,7 @@ import settings
 from analysis.analyzer import Analyzer
 from db.models import make_engine
 from db.models import make_sessionmaker
-from editorial.jobs import JobRunner
+from editorial.jobs import Runner
 from embedding.embed import load_embedder
 from indexer.build import BuildReport
 from indexer.build import build_index
@@ -77,9 +77,13 @@ class Services:
         return self.search.current_analyzer()
 
     @cached_property
-    def jobs(self) -> JobRunner:
-        return JobRunner(self.sessionmaker, lambda session, rebuild: self.reindex(
-            session, rebuild=rebuild))
+    def jobs(self) -> Runner:
+        """Background reindex jobs; `jobs.recover()` runs again what a stopped process left."""
+        return Runner(self.sessionmaker, lambda session, rebuild: self.reindex(
+            session, rebuild=rebuild, progress=False),
+            heartbeat_seconds=float(self.config["JOB_HEARTBEAT_SECONDS"]),
+            stale_seconds=float(self.config["JOB_STALE_SECONDS"]),
+            max_attempts=int(self.config["JOB_MAX_ATTEMPTS"]))
 
     def reindex(self, session: Session | None = None, *, rebuild: bool = False,
                 cases_dir: Path | None = None, progress: bool | None = None) -> BuildReport:

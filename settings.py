@@ -61,6 +61,21 @@ def defaults(instance: Path) -> dict:
         "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
         "RATELIMIT_LOGIN": "10 per minute",
         "DUPLICATE_SIMILARITY": 0.93,
+        # Failed logins are limited per client address and account (RATELIMIT_LOGIN) and per
+        # address over all accounts (RATELIMIT_LOGIN_ADDRESS): one client cannot lock out
+        # another. Behind a reverse proxy, TRUSTED_PROXIES is how many proxies stand in front
+        # of gunicorn (nginx alone: 1); 0 trusts no X-Forwarded-* header.
+        "RATELIMIT_LOGIN_ADDRESS": "30 per minute",
+        "TRUSTED_PROXIES": 0,
+        # An editor's session ends after this many idle hours, at logout and at a password change.
+        "ADMIN_SESSION_IDLE_HOURS": 12,
+        # Drafts one upload may make (a larger report is refused with a clear message).
+        "UPLOAD_MAX_DRAFTS": 200,
+        # Reindex jobs: a running job writes a heartbeat every JOB_HEARTBEAT_SECONDS; one silent
+        # for JOB_STALE_SECONDS is taken to be dead and run again, up to JOB_MAX_ATTEMPTS times.
+        "JOB_HEARTBEAT_SECONDS": 5,
+        "JOB_STALE_SECONDS": 60,
+        "JOB_MAX_ATTEMPTS": 3,
         # Embedding in other sites works out of the box: the read-only API and the widget
         # answer any origin (no credentials are ever involved) and /embed may be framed by
         # any site. A list of origins narrows either; every other page stays unframeable.

@@ -9,6 +9,7 @@ reindex (every case must be analysed with the new words).
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -38,6 +39,8 @@ def parse_words(raw: str) -> list[str]:
     """Words typed in one box, split on spaces, commas or 、; each checked."""
     words = [w for w in re.split(r"[\s,，、;；]+", raw.strip()) if w]
     for w in words:
+        if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") for c in w):
+            raise DataEditError("词里有看不见的控制字符（可能是从别处复制来的），请重新输入")
         if not WORD_RE.match(w):
             raise DataEditError(f"“{w[:20]}”不是有效的词（2–20 个字，不含空格和 #）")
     return list(dict.fromkeys(words))

@@ -31,6 +31,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    # In every session cookie; bumped on logout and password change, so copied cookies die.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     @property
@@ -47,6 +49,7 @@ class Upload(Base):
     filename: Mapped[str] = mapped_column(String(255))
     source_name: Mapped[str] = mapped_column(String(300))
     source_text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)  # of the uploaded bytes
     warnings: Mapped[list] = mapped_column(JSON, default=list)
     uploaded_by: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -88,6 +91,7 @@ class Revision(Base):
     content: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64))
     diff: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # a publisher's reason to override the gate
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -101,6 +105,30 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(String(500))
+    address: Mapped[str | None] = mapped_column(String(64))  # the client's, behind ProxyFix
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CaseRedirect(Base):
+    """A published case renamed: its old id (a public URL) points to the new one."""
+
+    __tablename__ = "case_redirects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_slug: Mapped[str] = mapped_column(String(80), unique=True)
+    new_slug: Mapped[str] = mapped_column(String(80))
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DismissedQuery(Base):
+    """A search the library should not answer (不属于本库范围): kept off the missed-query report."""
+
+    __tablename__ = "dismissed_queries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query: Mapped[str] = mapped_column(String(200), unique=True)
+    dismissed_by: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -119,3 +147,7 @@ class IndexJob(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Written every few seconds while running: a job whose heartbeat stopped is run again.
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[str | None] = mapped_column(String(80))  # host:pid:token of its process
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -53,6 +53,7 @@ def write_revision(session: Session, path: Path, target: str, new: str | None, a
     """Write (or remove, when `new` is None) the file and record the change; the caller
     commits. The file is written first: a failed write records nothing."""
     old = read_text(path)
+    _keep_baseline(session, path, target, old, author)
     if new is None:
         path.unlink(missing_ok=True)
     else:
@@ -64,10 +65,30 @@ def write_revision(session: Session, path: Path, target: str, new: str | None, a
     return rev
 
 
+def _keep_baseline(session: Session, path: Path, target: str, old: str | None,
+                   author: str) -> None:
+    """Before the first recorded change of a file that has no revision yet (a shipped case),
+    store its current text as a baseline revision, so the change can be undone."""
+    if old is None or session.scalar(select(Revision.id).where(Revision.target == target)
+                                     .limit(1)) is not None:
+        return
+    session.add(Revision(target=target, action="baseline", author=author, content=old,
+                         content_hash=content_hash(old), diff="",
+                         note=f"首次修改前的原文（{path.name}）"))
+    session.flush()  # the baseline gets the smaller id: history orders by id
+
+
 def audit(session: Session, actor: str, action: str, target: str, detail: str = "") -> None:
-    """Add an audit entry; it is committed with the change it describes."""
+    """Add an audit entry; it is committed with the change it describes. The client's address
+    comes from `session.info["client_address"]`, which the web layer sets per request."""
     session.add(AuditEntry(actor=actor, action=action, target=target[:200],
-                           detail=detail[:500] or None))
+                           detail=detail[:500] or None,
+                           address=(session.info.get("client_address") or "")[:64] or None))
+
+
+def latest_revision(session: Session, target: str) -> Revision | None:
+    return session.scalar(select(Revision).where(Revision.target == target)
+                          .order_by(Revision.id.desc()).limit(1))
 
 
 def history(session: Session, target: str) -> list[Revision]:

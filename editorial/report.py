@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from casefile.case import Case
 from db.models import QueryLog
 from db.models import utcnow
+from editorial.models import DismissedQuery
+from editorial.records import audit
 
 MAX_CANDIDATES = 200
 
@@ -43,12 +45,23 @@ def missed_queries(session: Session, direct_total, days: int = 7,
     fixed drops off the list.
     """
     out = []
+    dismissed = set(session.scalars(select(DismissedQuery.query)))
     for query, count, total in frequent_queries(session, days):
-        if direct_total(query) == 0:
+        if query not in dismissed and direct_total(query) == 0:
             out.append(MissedQuery(query, count, total))
         if len(out) >= limit:
             break
     return out
+
+
+def dismiss_query(session: Session, query: str, user: str) -> None:
+    """Mark a search as outside the library (不属于本库范围); commits."""
+    query = query.strip()[:200]
+    if query and session.scalar(select(DismissedQuery.id).where(DismissedQuery.query == query)
+                                ) is None:
+        session.add(DismissedQuery(query=query, dismissed_by=user))
+        audit(session, user, "dismiss-query", f"query:{query}")
+    session.commit()
 
 
 @dataclass(frozen=True)
@@ -66,18 +79,41 @@ def near_duplicates(draft: Case, catalog: dict[str, Case], similar_slugs: list[s
     if draft.slug in catalog:
         found[draft.slug] = Duplicate(draft.slug, catalog[draft.slug].title,
                                       "编号相同，发布将替换它")
-    village = draft.region.village
     for slug, case in catalog.items():
-        if slug in found or not village or case.region.village != village:
-            continue
-        if draft.region.county and case.region.county and draft.region.county != (
-                case.region.county):
-            continue
-        found[slug] = Duplicate(slug, case.title, f"同一个村：{village}")
+        reason = None if slug in found else _same_place(draft, case) or _same_section(
+            draft, case)
+        if reason:
+            found[slug] = Duplicate(slug, case.title, reason)
     for slug in similar_slugs:
         if slug in catalog and slug not in found:
             found[slug] = Duplicate(slug, catalog[slug].title, "正文相近")
     return list(found.values())
+
+
+def _same_place(draft: Case, case: Case) -> str | None:
+    """The same village (or, for a draft about a township, the same township), unless both
+    name different counties."""
+    a, b = draft.region, case.region
+    if a.county and b.county and a.county != b.county:
+        return None
+    if a.village and a.village == b.village:
+        return f"同一个村：{a.village}"
+    if not a.village and not b.village and a.township and a.township == b.township:
+        return f"同一个乡镇：{a.township}"
+    return None
+
+
+def _same_section(draft: Case, case: Case) -> str | None:
+    """The same section of the same source document (a practice or overview has no place)."""
+    doc = draft.source.document.strip("《》 ") if draft.source.document else ""
+    if doc and doc == (case.source.document or "").strip("《》 ") and (
+            _squash(draft.title) == _squash(case.title)):
+        return f"同一份材料《{doc}》里的同一节"
+    return None
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
 
 
 def similar_by_text(gen, embedder, draft: Case, threshold: float) -> list[str]:

@@ -30,7 +30,9 @@ def add_user(session: Session, name: str, role: str, password: str) -> User:
         raise UserError(f"角色应为 {'、'.join(ROLES)} 之一")
     if len(password) < MIN_PASSWORD:
         raise UserError(f"密码至少 {MIN_PASSWORD} 个字符")
-    user = find_user(session, name) or User(name=name)
+    user = find_user(session, name) or User(name=name, session_version=1)
+    if user.id is not None:  # a password reset ends every session of the old password
+        user.session_version = (user.session_version or 0) + 1
     user.role, user.password_hash, user.active = role, _hasher.hash(password), True
     session.add(user)
     session.commit()

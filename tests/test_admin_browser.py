@@ -50,14 +50,34 @@ def test_upload_edit_publish_then_search(tmp_path, real_model_dir):
         page.click("button:has-text('上传并生成草稿')")
         page.click("ul.drafts a:has-text('长湖村')")
         assert page.locator(".source-text mark").count() > 0  # evidence marked in the source
+        assert "#ev-" in page.url  # opened at the evidence sentence, which is outlined
+        target = page.locator(".source-text mark:target")
+        assert target.count() == 1 and target.evaluate(
+            "m => getComputedStyle(m).outlineStyle") == "solid"
         slug = page.locator("input[name=id]").input_value()
+        assert slug.startswith("changhu-")  # readable: the village in pinyin
         assert slug not in api_ids(base, "长牛农业开发有限公司")
 
         values = page.locator("input[name$='_value']")
         row = next(i for i in range(values.count()) if values.nth(i).input_value() == "30")
         page.fill(f"input[name=fig{row}_label]", NEW_LABEL)  # the 30余户 jobs figure
+        page.fill(f"input[name=fig{row}_value]", "35")  # against its quote: 30余
         page.click("button:has-text('保存')")
         assert page.locator("p.notice").inner_text() == "已保存。"
+        beside = page.locator("span.provenance")  # beside the figure's row
+        assert beside.count() == 1 and "找不到数字 35" in beside.inner_text()
+        if page.locator("input[name=mode][value=new]").count():  # flagged as a duplicate
+            page.check("input[name=mode][value=new]")
+            page.check("input[name=confirm][value='1'] >> nth=0")
+        page.click("button.publish")
+        assert "越过核对的理由" in page.locator("div.form-error").inner_text()  # refused
+        page.click("a:has-text('返回草稿')")
+        page.fill(f"input[name=fig{row}_value]", "30")  # corrected back to the source
+        page.click("button:has-text('保存')")
+        assert page.locator("span.provenance").count() == 0
+        if page.locator("input[name=mode][value=new]").count():
+            page.check("input[name=mode][value=new]")
+            page.check("input[name=confirm][value='1'] >> nth=0")
 
         clicked = time.perf_counter()
         page.click("button.publish")

@@ -17,7 +17,7 @@ from editorial.models import AuditEntry
 from editorial.models import Draft
 from editorial.models import Revision
 
-CASE_TEXT = (FIXTURE_CASES / "huazhu-tea.md").read_text(encoding="utf-8")
+CASE_TEXT = SHIPPED = (FIXTURE_CASES / "huazhu-tea.md").read_text(encoding="utf-8")
 SOURCE = "花竹村的材料。花竹村成立茶叶专业合作社，做茶叶加工。其他句子。"
 JSON = {"Accept": "application/json"}
 
@@ -118,6 +118,10 @@ def test_publish_unpublish_revert(app, tmp_path):
     path = tmp_path / "cases" / "xinhuazhu-tea.md"
     token = csrf_token(client, "/admin/drafts/1")
     resp = client.post("/admin/drafts/1/publish", data={"csrf_token": token}, headers=JSON)
+    assert resp.status_code == 409  # same village as huazhu-tea: update it, or a new case?
+    assert resp.get_json()["errors"]["duplicates"][0]["id"] == "huazhu-tea"
+    resp = client.post("/admin/drafts/1/publish", headers=JSON,
+                       data={"csrf_token": token, "mode": "new", "confirm": "1"})
     assert resp.status_code == 202
     job = wait_for_job(app, resp.get_json()["job"]["id"])
     assert job.state == "done", job.message
@@ -128,6 +132,9 @@ def test_publish_unpublish_revert(app, tmp_path):
 
     resp = client.post("/admin/cases/xinhuazhu-tea/unpublish", data={"csrf_token": token},
                        headers=JSON)
+    assert resp.status_code == 400 and "确认撤下" in resp.get_json()["error"]  # not confirmed
+    resp = client.post("/admin/cases/xinhuazhu-tea/unpublish", headers=JSON,
+                       data={"csrf_token": token, "confirm": "1"})
     assert wait_for_job(app, resp.get_json()["job"]["id"]).state == "done"
     assert not path.exists()
     assert client.get("/cases/xinhuazhu-tea").status_code == 404
@@ -142,9 +149,13 @@ def test_publish_unpublish_revert(app, tmp_path):
         assert revs[1].content is None and "-id: xinhuazhu-tea" in revs[1].diff
         first = revs[0].id
     history = client.get("/admin/cases/xinhuazhu-tea/history").get_data(as_text=True)
-    assert "恢复到这个版本" in history and "撤下" in history
+    assert "重新发布这个版本" in history and "撤下" in history
+    assert f"/admin/revisions/{revs[1].id}/revert" not in history  # no restore of the current
     resp = client.post(f"/admin/revisions/{first}/revert", data={"csrf_token": token},
                        headers=JSON)
+    assert resp.status_code == 400  # not confirmed
+    resp = client.post(f"/admin/revisions/{first}/revert", headers=JSON,
+                       data={"csrf_token": token, "confirm": "1"})
     assert wait_for_job(app, resp.get_json()["job"]["id"]).state == "done"
     assert path.exists()
     assert client.get("/cases/xinhuazhu-tea").status_code == 200
@@ -164,14 +175,25 @@ def test_publisher_unpublishes_a_shipped_case_from_the_case_list(app, tmp_path):
     editor_html = client_as(app, "editor1").get("/admin/cases").get_data(as_text=True)
     assert "/admin/cases/huazhu-tea/unpublish" not in editor_html  # no button it cannot use
     token = csrf_token(client, "/admin/cases")
-    resp = client.post("/admin/cases/huazhu-tea/unpublish", data={"csrf_token": token})
+    resp = client.post("/admin/cases/huazhu-tea/unpublish",
+                       data={"csrf_token": token, "confirm": "1"})
     assert resp.status_code == 302 and "/admin/jobs/" in resp.headers["Location"]
     assert not (tmp_path / "cases" / "huazhu-tea.md").exists()
     assert wait_for_job(app, int(resp.headers["Location"].rsplit("/", 1)[1])).state == "done"
     assert "huazhu-tea" not in [c["id"] for c in client.get("/admin/cases",
                                                             headers=JSON).get_json()["cases"]]
-    resp = client.post("/admin/cases/no-such-case/unpublish", data={"csrf_token": token})
+    resp = client.post("/admin/cases/no-such-case/unpublish",
+                       data={"csrf_token": token, "confirm": "1"})
     assert resp.status_code == 400 and "无法撤下" in resp.get_data(as_text=True)
+    # The shipped case had no revision: its text was kept as a baseline, so it comes back.
+    revs = client.get("/admin/cases/huazhu-tea/history", headers=JSON).get_json()["revisions"]
+    assert [r["action"] for r in revs] == ["unpublish", "baseline"]
+    resp = client.post(f"/admin/revisions/{revs[1]['id']}/revert",
+                       data={"csrf_token": token, "confirm": "1"})
+    assert resp.status_code == 302
+    assert wait_for_job(app, int(resp.headers["Location"].rsplit("/", 1)[1])).state == "done"
+    assert client.get("/cases/huazhu-tea").status_code == 200
+    assert (tmp_path / "cases" / "huazhu-tea.md").read_text(encoding="utf-8") == SHIPPED
 
 
 def test_failed_build_keeps_serving_and_shows_the_error(app, tmp_path):
@@ -183,7 +205,8 @@ def test_failed_build_keeps_serving_and_shows_the_error(app, tmp_path):
         raise OSError("磁盘已满")
 
     services_of(app).jobs.build = broken
-    resp = client.post("/admin/drafts/1/publish", data={"csrf_token": token}, headers=JSON)
+    resp = client.post("/admin/drafts/1/publish", headers=JSON,
+                       data={"csrf_token": token, "mode": "new", "confirm": "1"})
     job = wait_for_job(app, resp.get_json()["job"]["id"])
     assert job.state == "failed" and "磁盘已满" in job.message
     page = client.get(f"/admin/jobs/{job.id}").get_data(as_text=True)
@@ -192,7 +215,7 @@ def test_failed_build_keeps_serving_and_shows_the_error(app, tmp_path):
     assert client.get("/api/v1/search?q=花竹村").status_code == 200
 
 
-def test_a_job_left_running_by_a_stopped_process_is_shown_as_stale(app):
+def test_a_job_left_running_by_a_stopped_process_runs_again_when_seen(app):
     import datetime as dt
 
     from db.models import utcnow
@@ -200,10 +223,13 @@ def test_a_job_left_running_by_a_stopped_process_is_shown_as_stale(app):
 
     with services_of(app).sessionmaker() as s:
         job = request_job(s, "测试", "pub1")
-        job.state, job.created_at = "running", utcnow() - dt.timedelta(hours=2)
+        job.state, job.owner = "running", "another-host:4242:beef"  # silent for two hours
+        job.heartbeat_at = utcnow() - dt.timedelta(hours=2)
         s.commit()
         job_id = job.id
     client = client_as(app, "editor1")
-    assert client.get(f"/admin/jobs/{job_id}", headers=JSON).get_json()["job"]["stale"] is True
     html = client.get(f"/admin/jobs/{job_id}").get_data(as_text=True)
-    assert "进程可能已经重启" in html and 'http-equiv="refresh"' not in html
+    assert "任务已在这里重新开始" in html and 'http-equiv="refresh"' in html
+    assert wait_for_job(app, job_id).state == "done"
+    data = client.get(f"/admin/jobs/{job_id}", headers=JSON).get_json()["job"]
+    assert data["stale"] is False and data["state"] == "done"

@@ -116,3 +116,17 @@ def test_refused_edits_write_nothing(app, client, tmp_path, fields, field, words
     assert resp.status_code == 400
     assert re.search(words, resp.get_json()["errors"][field])
     assert not (tmp_path / "data").exists()
+
+
+def test_a_query_outside_the_library_is_set_aside(app, client):
+    log(app, "火星基地", total=0, times=3)
+    html = client.get("/admin/queries").get_data(as_text=True)
+    assert "没有直接命中" in html and "不属于本库范围" in html and "火星基地" in html
+    token = csrf_token(client, "/admin/queries")
+    assert client.post("/admin/queries/dismiss", data={"q": "火星基地"}).status_code == 400  # CSRF
+    resp = client.post("/admin/queries/dismiss", data={"q": "火星基地", "csrf_token": token})
+    assert resp.status_code == 302
+    queries = client.get("/admin/queries", headers=JSON).get_json()["queries"]
+    assert "火星基地" not in [q["query"] for q in queries]
+    audit = client.get("/admin/", headers=JSON).get_json()["audit"]
+    assert audit[0]["action_label"] == "标为不属于本库范围"

@@ -113,3 +113,33 @@ def test_script_in_a_web_page_never_reaches_the_draft(world):
     for d in resp.get_json()["upload"]["drafts"]:
         page = client.get(d["url"]).get_data(as_text=True)
         assert "alert(" not in page and "<script" not in page
+
+
+def test_a_re_upload_is_recognised_and_drafts_get_readable_ids(tmp_path):
+    app = admin_world(tmp_path, UPLOAD_MAX_BYTES=5 * 1024 * 1024)
+    client = app.test_client()
+    login(client, "editor1")
+    resp = post_file(client, "city-report.md", REPORT.read_bytes(), headers=JSON)
+    assert resp.status_code == 201
+    drafts = resp.get_json()["upload"]["drafts"]
+    slugs = [d["slug"] for d in drafts]
+    assert len(set(slugs)) == len(slugs) and not any(s.startswith("case-") for s in slugs)
+    changhu = next(d for d in drafts if d["title"].startswith("长湖村"))
+    assert changhu["slug"].startswith("changhu-")
+    before = stored(app)
+    again = post_file(client, "再传一次.md", REPORT.read_bytes(), headers=JSON)
+    body = again.get_json()
+    assert again.status_code == 409 and stored(app) == before
+    assert "这个文件已于" in body["error"] and f"生成了 {len(drafts)} 篇草稿" in body["error"]
+    assert body["errors"]["upload_url"].endswith(f"#upload-{resp.get_json()['upload']['id']}")
+    page = post_file(client, "再传一次.md", REPORT.read_bytes()).get_data(as_text=True)
+    assert page.count("这个文件已于") == 1 and 'href="/admin/' in page
+
+
+def test_an_upload_over_the_draft_cap_stores_nothing(tmp_path):
+    app = admin_world(tmp_path, UPLOAD_MAX_DRAFTS=2)
+    client = app.test_client()
+    login(client, "editor1")
+    resp = post_file(client, "city-report.md", REPORT.read_bytes(), headers=JSON)
+    assert resp.status_code == 400 and "超过每次上传 2 篇的上限" in resp.get_json()["error"]
+    assert stored(app) == (0, 0)

@@ -77,7 +77,7 @@ def case(slug: str):
 def similar(slug: str):
     get_case_or_404(checked_slug(slug))
     limit = request.args.get("limit", "5")
-    if not limit.isdigit() or not 1 <= int(limit) <= 20:
+    if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= 20:
         raise QueryError({"limit": "应为 1 到 20 之间的整数"})
     found = [dict(s, url=absolute(s["url"])) for s in similar_data(slug, int(limit))]
     return jsonify({"id": slug, "similar": found})

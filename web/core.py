@@ -10,21 +10,26 @@ from flask import Blueprint
 from flask import Flask
 from flask import current_app
 from flask import jsonify
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from sqlalchemy.exc import SQLAlchemyError
 
 from casefile.markdown import render_markdown
+from editorial.publish import renamed_to
 from handouts.render import configure as configure_templates
 from search.query import INCOME_BUCKETS
 from search.query import QueryError
 from search.query import SearchQuery
+from web.db import get_session
 from web.errors import wants_json
 from web.pages import public
 from web.pages.case import get_case_or_404
 from web.pages.case import similar_data
 from web.pages.search import browse_data
 from web.pages.search import search_data
+from web.services import get_service
 
 bp = Blueprint("core", __name__)
 
@@ -52,8 +57,19 @@ def search_page():
     return render_template("search.html", form_errors={}, **data)
 
 
+def moved_case(slug: str) -> str | None:
+    try:
+        return renamed_to(get_session(), slug)
+    except SQLAlchemyError:  # no database: an unknown id is simply not found
+        return None
+
+
 @bp.get("/cases/<slug>")
 def case_page(slug: str):
+    if get_service().generation().case(slug) is None:  # a renamed case: its old URL moves on
+        moved = moved_case(slug)
+        if moved:
+            return redirect(url_for("core.case_page", slug=moved), 301)
     case = get_case_or_404(slug)
     if wants_json():
         for section in case["sections"]:

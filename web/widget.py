@@ -61,8 +61,8 @@ def embed_options(args, targets: tuple[str, ...] = ("_blank", "_top")) -> EmbedO
         color=_color(args.get("color"), theme[0]),
         accent=_color(args.get("accent"), theme[1]),
         target=args.get("target") if args.get("target") in targets else targets[0],
-        per_page=int(per_page) if per_page.isdigit() and 1 <= int(per_page) <= MAX_PER_PAGE
-        else DEFAULT_PER_PAGE,
+        per_page=int(per_page) if per_page.isascii() and per_page.isdigit()  # not "²"
+        and 1 <= int(per_page) <= MAX_PER_PAGE else DEFAULT_PER_PAGE,
     )
 
 

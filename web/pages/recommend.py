@@ -20,7 +20,8 @@ CONTROL_ARGS = ("limit", "compare")  # request arguments that are not part of th
 
 def parse_limit(args) -> int:
     raw = args.get("limit", str(DEFAULT_LIMIT))
-    if not isinstance(raw, str) or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit()) or not (
+            1 <= int(raw) <= MAX_LIMIT):
         raise QueryError({"limit": f"应为 1 到 {MAX_LIMIT} 之间的整数"})
     return int(raw)
 

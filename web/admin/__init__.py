@@ -15,33 +15,35 @@ from flask import redirect
 from flask import request
 from flask import url_for
 from flask_login import current_user
-from flask_login import login_user
-from flask_login import logout_user
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from editorial.drafts import uploads
 from editorial.jobs import recent_jobs
 from editorial.models import IndexJob
 from editorial.records import audit
 from editorial.records import audit_trail
 from editorial.users import authenticate
-from web import admin_auth
-from web import admin_drafts
-from web import admin_queries
-from web.admin_auth import csrf
-from web.admin_auth import login_manager
-from web.admin_services import job_view
-from web.admin_services import respond
+from web.admin import auth
+from web.admin import drafts
+from web.admin import queries
+from web.admin import services
+from web.admin.auth import csrf
+from web.admin.auth import login_manager
+from web.admin.services import audit_view
+from web.admin.services import job_view
+from web.admin.services import respond
 from web.db import get_session
-from web.errors import error_response
 from web.errors import wants_json
+from web.params import parse_int
+from web.services import get_services
 
 PUBLIC_ENDPOINTS = {"admin.login"}
 
 
 def guard():
     """Login first, then the CSRF token of every POST (the upload gets its own size cap)."""
+    # The audit trail keeps the client's address (the real one, behind ProxyFix).
+    get_session().info["client_address"] = request.remote_addr or ""
     if request.endpoint == "admin.upload":
         request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"]
     if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
@@ -51,9 +53,24 @@ def guard():
     return None
 
 
+def no_store(response):
+    """Admin pages hold drafts and names: no browser or proxy keeps a copy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def safe_next(target: str) -> str:
+    """A path inside /admin to go to after login, else the admin home: never another host,
+    never a header split (control characters)."""
+    if (not target.startswith("/admin") or target.startswith("//") or "\\" in target
+            or any(ord(c) < 32 or ord(c) == 127 for c in target)):
+        return url_for("admin.index")
+    return target
+
+
 def too_large(_exc):
     mb = current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)
-    return error_response(413, f"文件太大：上传上限为 {mb} MB，请拆分后再传")
+    return services.refuse(413, f"文件太大：上传上限为 {mb} MB，请拆分后再传")
 
 
 def login():
@@ -68,11 +85,8 @@ def login():
         if user is None:
             data.update(error="用户名或密码不正确", name=name)
             return respond("admin/login.html", data, 401)
-        login_user(admin_auth.Editor(user))
-        target = request.args.get("next", "")
-        # Only a path on this site: never an open redirect to another host.
-        if not target.startswith("/admin") or target.startswith("//"):
-            target = url_for("admin.index")
+        auth.start_session(user)
+        target = safe_next(request.args.get("next", ""))
         if wants_json():
             return respond("admin/login.html", {"user": user.name, "role": user.role})
         return redirect(target)
@@ -80,7 +94,9 @@ def login():
 
 
 def logout():
-    logout_user()
+    session = get_session()
+    audit(session, current_user.name, "logout", "admin", request.remote_addr or "")
+    auth.end_session(current_user.get_id())  # commits the audit entry too
     return redirect(url_for("admin.login"))
 
 
@@ -88,20 +104,24 @@ def index():
     session = get_session()
     data = {
         "user": {"name": current_user.name, "role": current_user.role},
-        "uploads": [admin_drafts.upload_view(u) for u in uploads(session)],
+        **drafts.drafts_listing(parse_int(request.args.get("page"), "page", low=1,
+                                          high=10**6, default=1, label="页码")),
         "jobs": [job_view(j) for j in recent_jobs(session)],
-        "audit": [{"actor": a.actor, "action": a.action, "target": a.target,
-                   "detail": a.detail, "at": a.created_at.isoformat()}
-                  for a in audit_trail(session, 20)],
+        "audit": [audit_view(a) for a in audit_trail(session, 20)],
     }
     return respond("admin/index.html", data)
 
 
 def job(job_id: int):
-    found = get_session().get(IndexJob, job_id)
+    session = get_session()
+    found = session.get(IndexJob, job_id)
     if found is None:
         abort(404)
-    return respond("admin/job.html", {"job": job_view(found)})
+    view = job_view(found)
+    if view["stale"] and job_id in get_services().jobs.recover():
+        session.refresh(found)
+        view = dict(job_view(found), recovered=True)
+    return respond("admin/job.html", {"job": view})
 
 
 def jobs():
@@ -110,26 +130,42 @@ def jobs():
     return respond("admin/jobs.html", {"jobs": [job_view(j) for j in latest]})
 
 
+def address_key() -> str:
+    return request.remote_addr or "-"
+
+
+def login_key() -> str:
+    return f"{address_key()}|{request.form.get('name', '').strip()[:60]}"
+
+
 def register(app: Flask) -> None:
     """A blueprint per app: the login view is wrapped by this app's rate limiter."""
     bp = Blueprint("admin", __name__, url_prefix="/admin")
     bp.before_request(guard)
     bp.register_error_handler(RequestEntityTooLarge, too_large)
+    bp.after_request(no_store)
     limiter = app.extensions["casebase_api_limiter"]
+    failed = lambda response: response.status_code == 401  # noqa: E731
+    # Failed logins only, per address and account, and per address over all accounts: one
+    # client spends its own budget, never another's (behind a proxy see TRUSTED_PROXIES).
     limited_login = limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"],
-                                  methods=["POST"], key_func=lambda: request.remote_addr or "-",
+                                  methods=["POST"], key_func=login_key, deduct_when=failed,
                                   scope="admin-login")(login)
+    limited_login = limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_ADDRESS"],
+                                  methods=["POST"], key_func=address_key, deduct_when=failed,
+                                  scope="admin-login-address")(limited_login)
     bp.add_url_rule("/login", "login", limited_login, methods=["GET", "POST"])
     bp.add_url_rule("/logout", "logout", logout, methods=["POST"])
     bp.add_url_rule("/", "index", index)
     bp.add_url_rule("/jobs", "jobs", jobs)
     bp.add_url_rule("/jobs/<int:job_id>", "job", job)
-    admin_drafts.register(bp)
-    admin_queries.register(bp)
+    drafts.register(bp)
+    queries.register(bp)
     app.register_blueprint(bp)
 
 
 def init_app(app: Flask) -> None:
-    admin_auth.init_app(app)
+    auth.init_app(app)
+    services.init_app(app)
     register(app)
     app.extensions.setdefault("casebase_nav", []).append(("admin.index", "编辑后台"))

@@ -15,7 +15,7 @@ from editorial.highlight import mark_sentences
 from editorial.models import Draft
 from editorial.report import near_duplicates
 from editorial.report import similar_by_text
-from web.admin_services import vocab
+from web.admin.services import vocab
 from web.services import get_service
 
 

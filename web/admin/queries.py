@@ -14,18 +14,20 @@ from flask import url_for
 
 from analysis.segment import SHIPPED_DATA_DIR
 from editorial import datafiles
+from editorial.report import dismiss_query
 from editorial.report import missed_queries
 from search.engine import run_search
 from search.query import QueryError
 from search.query import parse_query
-from web.admin_services import data_dir
-from web.admin_services import respond
-from web.admin_services import start_reindex
-from web.admin_services import user_name
-from web.admin_services import vocab
+from web.admin.services import data_dir
+from web.admin.services import respond
+from web.admin.services import start_reindex
+from web.admin.services import user_name
+from web.admin.services import vocab
 from web.db import get_session
 from web.errors import error_response
 from web.errors import wants_json
+from web.params import parse_int
 from web.services import get_service
 from web.services import get_services
 
@@ -44,12 +46,22 @@ def direct_total(text: str) -> int:
 
 
 def queries():
-    days = request.args.get("days", "7")
-    days = int(days) if days.isdigit() and 1 <= int(days) <= 90 else 7
+    days = parse_int(request.args.get("days"), "days", low=1, high=90, default=7, label="天数")
     missed = missed_queries(get_session(), direct_total, days)
     return respond("admin/queries.html", {"days": days, "queries": [
         {"query": m.query, "count": m.count, "total": m.total,
          "edit_url": url_for("admin.query_edit", q=m.query)} for m in missed]})
+
+
+def dismiss():
+    """不属于本库范围: the query leaves the report (the library should not answer it)."""
+    q = request.form.get("q", "").strip()
+    if not q or len(q) > MAX_QUERY:
+        return error_response(400, "请选择要标记的搜索词", {"q": "缺少"})
+    dismiss_query(get_session(), q, user_name())
+    if wants_json():
+        return respond("admin/queries.html", {"dismissed": q})
+    return redirect(url_for("admin.queries"))
 
 
 def words_of(tokens) -> list[str]:
@@ -149,5 +161,6 @@ def _apply(parsed: dict[str, list[str]]) -> list[str]:
 
 def register(bp: Blueprint) -> None:
     bp.add_url_rule("/queries", "queries", queries)
+    bp.add_url_rule("/queries/dismiss", "query_dismiss", dismiss, methods=["POST"])
     bp.add_url_rule("/queries/edit", "query_edit", query_edit)
     bp.add_url_rule("/queries/edit", "query_save", query_save, methods=["POST"])

@@ -1,19 +1,30 @@
-"""Who may use /admin: Flask-Login sessions, roles, CSRF on every form, safe cookies."""
+"""Who may use /admin: Flask-Login sessions, roles, CSRF on every form, safe cookies.
+
+A session ends: after ADMIN_SESSION_IDLE_HOURS without a request (the signed cookie carries
+its age and Flask refuses an older one), and at logout or a password change, which move the
+user's `session_version` on; the cookie carries the version it was issued with and every
+request compares it, so a copied cookie stops working too.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 from flask import Flask
 from flask import redirect
 from flask import request
+from flask import session as cookie
 from flask import url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager
 from flask_login import UserMixin
 from flask_login import current_user
+from flask_login import login_user
+from flask_login import logout_user
 from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import update
 
 from editorial.models import User
 from web.db import get_session
@@ -44,8 +55,31 @@ class SessionInterface(SecureCookieSessionInterface):
 
 @login_manager.user_loader
 def load_user(user_id: str) -> Editor | None:
-    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
-    return Editor(user) if user is not None and user.active else None
+    """The user of this cookie, if active and the cookie's session version is still theirs."""
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 19):
+        return None
+    user = get_session().get(User, int(user_id))
+    if user is None or not user.active or cookie.get("sv") != user.session_version:
+        return None
+    return Editor(user)
+
+
+def start_session(user: User) -> None:
+    cookie.clear()  # nothing from before the login survives it (session fixation)
+    login_user(Editor(user))
+    cookie["sv"] = user.session_version
+    cookie.permanent = True  # expires after the idle lifetime, renewed by each request
+
+
+def end_session(user_id: str) -> None:
+    """Log out here and everywhere: every cookie issued for this user stops working."""
+    if user_id.isascii() and user_id.isdigit():
+        session = get_session()
+        session.execute(update(User).where(User.id == int(user_id))
+                        .values(session_version=User.session_version + 1))
+        session.commit()
+    logout_user()
+    cookie.clear()
 
 
 @login_manager.unauthorized_handler
@@ -74,6 +108,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked in admin's before_request
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     app.session_interface = SessionInterface()
+    app.permanent_session_lifetime = dt.timedelta(
+        hours=float(app.config["ADMIN_SESSION_IDLE_HOURS"]))
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
