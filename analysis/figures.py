@@ -216,3 +216,32 @@ def _metric(unit: str, label: str, before: str) -> str:
     if unit == "人":
         return "members" if "成员" in label else ("jobs" if "就业" in label else "count")
     return "count"
+
+
+SENTENCE_RE = re.compile(r"[^。！？；!?;\n]+")
+# A figure of a whole city, county or township, or an average over villages: not one village's.
+AREA_RE = re.compile(r"全(?:省|市|州|盟|县|区|旗|镇|乡)|村均|平均|各村|所有村|\d+个(?:行政)?村")
+CLAUSE_RE = re.compile(r"[^，,：:]*$")
+
+
+# 户均分红近万元, 每年有上万元收入: ten thousand written without a digit.
+WAN_RE = re.compile(r"(?P<before>近|上|逾|超)万元")
+
+
+def text_figures(text: str) -> list[tuple[FoundFigure, bool]]:
+    """Every figure of a plain text, sentence by sentence, and whether it is the village's own
+    (False when its sentence speaks of a whole city or county or of an average over villages)."""
+    out = []
+    for s in SENTENCE_RE.finditer(text):
+        found = figures_in(text, s.start(), s.end(), s.start())
+        for m in WAN_RE.finditer(text, s.start(), s.end()):
+            label = CLAUSE_RE.search(text, s.start(), m.start()).group(0).strip("“”《》 ")
+            label = re.sub(r"(?:的|达|为|至|是|有|达到)+$", "", label)[-30:] or "数字"
+            approx = "近" if m.group("before") == "近" else "超过"
+            found.append(FoundFigure(label, 1.0, "万元", approx, None,
+                                     _metric("万元", label, text[max(0, m.start() - 12):m.start()]),
+                                     m.start(), m.group(0)))
+        for fig in found:
+            clause = CLAUSE_RE.search(text, s.start(), fig.start)
+            out.append((fig, not AREA_RE.search(clause.group(0))))
+    return out

@@ -161,9 +161,12 @@ class Case:
             (s.heading, plain_text(s.text)) for s in self.sections)
 
     def income_before_after(self) -> tuple[Figure | None, Figure | None]:
-        """Return the earliest and the latest stated collective income, if two exist."""
+        """Return the earliest and the latest stated collective income, if two exist.
+
+        An overview's income figures belong to different villages or to averages over them:
+        never shown as one village's before and after."""
         levels = self.income_figures()
-        if len(levels) < 2:
+        if len(levels) < 2 or self.kind == "overview":
             return (None, levels[0] if levels else None)
         return levels[0], levels[-1]
 

@@ -28,30 +28,38 @@ def evidence_view(case: Case) -> dict[str, dict[str, str]]:
     return out
 
 
-def case_view(case: Case) -> dict:
-    """Everything a reader or a program needs about one case."""
-    region = {lvl: getattr(case.region, lvl) for lvl in REGION_LEVELS}
+def case_card(case: Case) -> dict:
+    """The key facts of a case: the part of its view a search hit shows too (one projection)."""
     before, after = case.income_before_after()
     return {
         "id": case.slug,
         "title": case.title,
         "kind": case.kind,
         "kind_label": KIND_LABELS.get(case.kind, case.kind),
-        "region": region,
+        "region": {lvl: getattr(case.region, lvl) for lvl in REGION_LEVELS},
         "region_label": case.region.label(),
-        "region_parts": [{"level": REGION_LABELS[k], "value": v} for k, v in region.items() if v],
-        "terrain": case.terrain,
-        "years": list(case.years),
+        "summary": case.summary,
         "models": list(case.models),
         "industries": list(case.industries),
         "resources": list(case.resources),
-        "tags": list(case.tags),
-        "summary": case.summary,
-        "figures": [figure_view(f) for f in case.figures],
         "income_before": before.value if before else None,
         "income_before_year": before.year if before else None,
         "income_after": after.value if after else None,
         "income_after_year": after.year if after else None,
+    }
+
+
+def case_view(case: Case) -> dict:
+    """Everything a reader or a program needs about one case."""
+    card = case_card(case)
+    return {
+        **card,
+        "region_parts": [{"level": REGION_LABELS[k], "value": v}
+                         for k, v in card["region"].items() if v],
+        "terrain": case.terrain,
+        "years": list(case.years),
+        "tags": list(case.tags),
+        "figures": [figure_view(f) for f in case.figures],
         "source": {"document": case.source.document, "publisher": case.source.publisher,
                    "date": case.source.date},
         "citation": case.source.citation(),

@@ -32,6 +32,22 @@ def _embedder(model: str | None, models_dir: str | None, cache_dir: str | None,
     return VectorCache(embedder, Path(cache_dir or Path(cfg["CACHE_DIR"]) / "vectors"))
 
 
+def _leave_one_out(eval_dir: Path, embedder, as_json: bool) -> None:
+    import tempfile
+
+    from evaluation import suites as eval_suites
+    from evaluation import tune
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="casebase-loo-") as tmp:
+            preps = eval_suites.prepared_sets(embedder, eval_dir, Path(tmp))
+            rows = tune.leave_one_set_out(preps)
+    finally:
+        if hasattr(embedder, "save"):
+            embedder.save()
+    _echo(rows, tune.format_rows(rows), as_json)
+
+
 def _echo(payload, text: str, as_json: bool) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2) if as_json else text)
 
@@ -48,12 +64,19 @@ def _echo(payload, text: str, as_json: bool) -> None:
 @click.option("--models-dir", default=None, help="模型目录（默认 instance/models）。")
 @click.option("--cache-dir", default=None, help="向量缓存目录；传空字符串则不缓存。")
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), default=None, help=BACKEND_HELP)
+@click.option("--leave-one-out", "loo_dir", default=None,
+              type=click.Path(file_okay=False, exists=True),
+              help="留一评测：本库查询集加上该目录下每个带 qrels.tsv 的评测集，轮流留出一个，"
+                   "在其余集上选融合常数，报告留出集的成绩。")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def eval_command(corpus, queries, qrels, suite, mode, odd_even, model, models_dir, cache_dir,
-                 backend, as_json) -> None:
+                 backend, loo_dir, as_json) -> None:
     """评测检索质量：nDCG@10、MRR@10、Recall@10/100，与 BM25 基线同场对比。"""
     from evaluation import suites as eval_suites
 
+    if loo_dir:
+        _leave_one_out(Path(loo_dir), _embedder(model, models_dir, cache_dir, backend), as_json)
+        return
     suite = suite or ("retrieval" if corpus else "cases")
     if suite == "retrieval" and not (corpus and queries and qrels):
         raise click.UsageError("retrieval 评测需要同时给出 --corpus、--queries 和 --qrels")

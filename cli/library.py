@@ -106,7 +106,7 @@ def search(text: str, mode: str, limit: int, as_json: bool) -> None:
         click.echo(f"{i:>2}. {tier}{hit['title']}  [{hit['id']}]  {hit['score']:.3f}  {ranks}")
         snippet = hit["snippet"].replace("<mark>", "【").replace("</mark>", "】")
         click.echo(f"    {hit['snippet_section']}：{snippet}")
-        for reason in ev.get("reasons", []):
+        for reason in hit.get("why", []):
             click.echo(f"    {reason}")
 
 

@@ -25,6 +25,7 @@ from db.models import make_engine
 from evaluation.metrics import Judged
 from evaluation.metrics import ModeResult
 from evaluation.metrics import judge
+from evaluation.metrics import score_run
 from evaluation.metrics import timed_run
 from indexer.build import build_index
 from search.engine import rank_cases
@@ -147,13 +148,38 @@ def evaluate_service(service: SearchService, judged: Judged, modes=MODES, baseli
                      halves: bool = False) -> list[ModeResult]:
     """Score each mode (and the baseline, if given) on the labelled set."""
     results = []
+    runs = []
     if baseline is not None:
         run, seconds = timed_run(judged, baseline.rank)
         results.append(judge("baseline-bm25", run, seconds, judged, halves))
+        runs.append(run)
     for mode in modes:
         run, seconds = timed_run(judged, ranker(service, mode))
         results.append(judge(mode, run, seconds, judged, halves))
+        runs.append(run)
+    numeric = numeric_queries(judged)
+    if numeric.queries:  # whatever the set's own groups, the queries stating a numeric condition
+        for result, run in zip(results, runs, strict=True):
+            result.groups[NUMERIC_GROUP] = score_run(run, numeric)
+            if halves:
+                result.halves.update({f"{NUMERIC_GROUP} {h}": score_run(run, numeric.split(h))
+                                      for h in ("odd", "even") if numeric.split(h).queries})
     return results
+
+
+NUMERIC_GROUP = "数字条件"
+
+
+def numeric_queries(judged: Judged) -> Judged:
+    """The queries of a set that state a numeric condition (search/numeric.py)."""
+    keep = []
+    for qid, text in judged.queries.items():
+        try:
+            if parse_query({"q": text[:MAX_QUERY_CHARS]}).conditions:
+                keep.append(qid)
+        except QueryError:
+            continue
+    return judged._subset(f"{judged.name}[{NUMERIC_GROUP}]", keep)
 
 
 def tier_rates(service: SearchService, judged: Judged, no_answer: list[str]) -> dict:

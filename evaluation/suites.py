@@ -144,3 +144,30 @@ def format_report(report: SuiteReport) -> str:
 
 def _row(label: str, metrics: dict[str, float]) -> str:
     return f"{label:<24}" + "".join(f"{metrics[m]:>11.4f}" for m in METRICS)
+
+
+def prepared_sets(embedder, eval_dir: Path, workdir: Path, names: list[str] | None = None,
+                  cases_dir: Path = ROOT / "cases") -> list:
+    """The cases suite and every labelled TSV set under `eval_dir`, each indexed once and its
+    queries' evidence gathered (evaluation/tune.py)."""
+    from evaluation.tune import prepare
+
+    preps = []
+    world = build_world(workdir / "cases", embedder, cases_dir=Path(cases_dir))
+    world.engine.dispose()
+    preps.append(prepare("cases", world.service, load_cases_judged(), _baseline(world.service)))
+    for folder in sorted(p for p in Path(eval_dir).iterdir() if (p / "qrels.tsv").exists()):
+        if names and folder.name not in names:
+            continue
+        passages, judged = load_tsv_set(folder / "corpus.tsv", folder / "queries.tsv",
+                                        folder / "qrels.tsv", folder.name)
+        world = build_world(workdir / folder.name, embedder, cases=passage_cases(passages))
+        world.engine.dispose()
+        preps.append(prepare(folder.name, world.service, judged, _baseline(world.service)))
+    return preps
+
+
+def _baseline(service) -> Bm25Baseline:
+    gen = service.generation()
+    return Bm25Baseline({slug: "\n".join([c.title, c.summary, plain_text(c.body)])
+                         for slug, c in gen.catalog.items()})

@@ -18,6 +18,7 @@ from whoosh import index as whoosh_index
 from analysis.analyzer import Analyzer
 from analysis.analyzer import CaseTokenizer
 from analysis.concepts import case_concepts
+from analysis.figures import text_figures
 from analysis.vocabulary import load_vocabulary
 from casefile.case import Case
 from casefile.chunk import case_chunks
@@ -36,6 +37,7 @@ from indexer.schema import case_schema
 
 CONCEPTS = "concepts.json"  # {"analysis": fingerprint, "cases": {slug: {concept: strength}}}
 EMBED_CALL = 256  # passages per encode_documents call (the embedder batches within it)
+FIGURES = "figures.json"  # {"analysis": fingerprint, "cases": {slug: [figures read from its text]}}
 FORMAT_VERSION = 2  # bump when the on-disk layout or the analysis changes: forces a full build
 
 
@@ -78,6 +80,7 @@ class _Previous:
     chunks: dict[str, list[dict]] = field(default_factory=dict)  # passage records per slug
     files: dict = field(default_factory=dict)  # the previous build's reuse.FILES
     concepts: dict = field(default_factory=dict)  # the previous build's CONCEPTS
+    figures: dict | None = None  # the previous build's FIGURES (None: read every case again)
 
 
 def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
@@ -108,6 +111,7 @@ def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
             _write_vectors(partial, live, prev, embedder, report, progress)
             _write_catalog(partial, live)
             _write_concepts(partial, live, prev, report, analyzer)
+            _write_figures(partial, live, prev, report, analyzer)
             store.write_json(partial / reuse.FILES, {"analysis": analyzer.fingerprint,
                                                      "files": files})
             _write_sql(session, live, report)
@@ -186,8 +190,9 @@ def _read_previous(path: Path, embedder, rebuild: bool) -> _Previous:
     whoosh_index.open_dir(str(path / "whoosh")).reader().close()  # linked below: must be whole
     files = store.read_json(path / reuse.FILES) if (path / reuse.FILES).exists() else {}
     concepts = store.read_json(path / CONCEPTS) if (path / CONCEPTS).exists() else {}
+    figures = store.read_json(path / FIGURES) if (path / FIGURES).exists() else None
     return _Previous(catalog, path / "whoosh", vectors, terms.read_table(path), chunks, files,
-                     concepts)
+                     concepts, figures)
 
 
 def _classify(live: reuse.LiveCases, prev: _Previous, report: BuildReport) -> reuse.LiveCases:
@@ -302,6 +307,33 @@ def _write_concepts(partial: Path, live: reuse.LiveCases, prev: _Previous,
     tagged = {s: old[s] if s in old and s not in changed else case_concepts(live[s], lexicon)
               for s in sorted(live)}
     store.write_json(partial / CONCEPTS, {"analysis": fingerprint, "cases": tagged})
+
+
+def _write_figures(partial: Path, live: reuse.LiveCases, prev: _Previous,
+                   report: BuildReport, analyzer: Analyzer) -> None:
+    """Figures read from the text of cases whose front matter states none (a corpus of plain
+    passages), so numeric conditions work on it; a whole area's figures are left out.
+    Unchanged cases keep what the previous build read."""
+    changed = set(report.added) | set(report.updated)
+    # Figures read with another analysis (dictionaries, lexicon) are read again.
+    old = prev.figures if prev.figures and prev.figures.get("analysis") == analyzer.fingerprint \
+        else None
+    read = {}
+    for slug in sorted(live):
+        if old is not None and slug not in changed:
+            if slug in old["cases"]:
+                read[slug] = old["cases"][slug]
+            continue
+        case = live[slug]
+        if case.figures or case.kind == "overview":
+            continue
+        text = "\n".join([case.title, case.summary, case.body])
+        found = [{"label": f.label, "value": f.value, "unit": f.unit, "metric": f.metric,
+                  "year": f.year, "approx": f.approx}
+                 for f, own in text_figures(text) if own]
+        if found:
+            read[slug] = found
+    store.write_json(partial / FIGURES, {"analysis": analyzer.fingerprint, "cases": read})
 
 
 def _write_sql(session: Session, live: reuse.LiveCases, report: BuildReport) -> None:

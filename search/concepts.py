@@ -4,14 +4,13 @@ The query is tagged with the same lexicon the build used on every case (analysis
 Each phrase found in the query counts once, by the rarest concept it points to that the case
 holds (a need like 卖不上价 is answered by 加工, 品牌 or 电商, any of them); a case's score is the
 idf-weighted share of the query's phrases it answers, each saturating with the case's strength
-on the concept. The same matches say why a case was found ("按需求“地没人种”匹配到：土地托管").
+on the concept. The same matches say why a case was found ("按需求匹配：土地托管（“地没人种”）").
 """
 
 from __future__ import annotations
 
 import math
 import re
-import threading
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -23,7 +22,6 @@ SATURATION = 2.0  # a case strength of 2 gives half of the phrase's weight, 6 th
 PROVINCES = ("北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 "
              "河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 "
              "新疆").split()
-_stats_lock = threading.Lock()
 
 
 @dataclass
@@ -59,71 +57,59 @@ class ConceptEvidence:
     found: list[tuple[str, list[str]]] = field(default_factory=list)  # (phrase, its concepts)
 
     def describe(self) -> list[str]:
-        """Plain-words reasons, e.g. 按需求“地没人种”匹配到：土地托管、土地流转."""
+        """Plain-words reasons, e.g. 按需求匹配：土地托管、土地流转（“地没人种”）."""
         out = []
         for phrase, concepts in self.found:
             named = [c for c in concepts if c != phrase]  # 光伏发电 -> 光伏发电 says nothing
             if named:
-                out.append(f"按需求“{phrase}”匹配到：{'、'.join(named)}")
+                out.append(f"按需求匹配：{'、'.join(named)}（“{phrase}”）")
         return out
 
 
-def concept_stats(gen) -> dict[str, float]:
-    """Concept -> idf over the generation's cases, computed once per loaded generation."""
-    cached = getattr(gen, "_concept_idf", None)
-    if cached is None:
-        with _stats_lock:
-            df: dict[str, int] = {}
-            for concepts in gen.concepts.values():
-                for concept in concepts:
-                    df[concept] = df.get(concept, 0) + 1
-            n = max(1, len(gen.concepts))
-            cached = {c: math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for c, d in df.items()}
-            gen._concept_idf = cached
-    return cached
+def concept_idf(concepts: dict[str, dict[str, int]]) -> dict[str, float]:
+    """Concept -> idf over the cases that hold it (Generation.derive)."""
+    df: dict[str, int] = {}
+    for held in concepts.values():
+        for concept in held:
+            df[concept] = df.get(concept, 0) + 1
+    n = max(1, len(concepts))
+    return {c: math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for c, d in df.items()}
 
 
-def place_pattern(gen) -> re.Pattern:
+def place_pattern(catalog) -> re.Pattern:
     """Province names and every region name of the library: a query naming one is not widened."""
-    cached = getattr(gen, "_place_re", None)
-    if cached is None:
-        names = set(PROVINCES)
-        for case in gen.catalog.values():
-            r = case.region
-            for name in (r.province, r.city, r.county, r.township, r.village):
-                if name and len(name.strip("*")) >= 2 and "*" not in name:
-                    names.add(name)
-        cached = re.compile("|".join(sorted(map(re.escape, names), key=len, reverse=True)))
-        gen._place_re = cached
-    return cached
+    names = set(PROVINCES)
+    for case in catalog.values():
+        r = case.region
+        for name in (r.province, r.city, r.county, r.township, r.village):
+            if name and len(name.strip("*")) >= 2 and "*" not in name:
+                names.add(name)
+    return re.compile("|".join(sorted(map(re.escape, names), key=len, reverse=True)))
 
 
 def read_query(text: str, gen, lexicon: Lexicon | None = None) -> QueryConcepts:
     """The concepts a query speaks of, weighted by how rare they are in this library."""
     matches = tag_text(text, lexicon or gen.analyzer.lexicon)
-    idf = concept_stats(gen)
+    idf = gen.concept_idf
     weights = {m.concept: idf[m.concept] for m in matches if m.concept in idf}
     needs = any(m.need for m in matches)
-    plain = not re.search(r"\d", text) and not place_pattern(gen).search(text)
+    plain = not re.search(r"\d", text) and not gen.place_re.search(text)
     return QueryConcepts(matches, weights, widen=needs and plain)
 
 
-def concept_postings(gen) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
-    """concept -> {slug: strength} and each slug's catalog position, built once per generation.
+def concept_postings(concepts: dict[str, dict[str, int]]
+                     ) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """concept -> {slug: strength} and each slug's position (Generation.derive).
 
     Scoring walks only the cases that hold one of the query's concepts, not the whole library:
     at 10,000 cases the full walk was most of a hybrid query's time.
     """
-    cached = getattr(gen, "_concept_postings", None)
-    if cached is None:
-        postings: dict[str, dict[str, int]] = {}
-        for slug, held in gen.concepts.items():
-            for concept, strength in held.items():
-                if strength:
-                    postings.setdefault(concept, {})[slug] = strength
-        cached = (postings, {slug: i for i, slug in enumerate(gen.concepts)})
-        gen._concept_postings = cached
-    return cached
+    postings: dict[str, dict[str, int]] = {}
+    for slug, held in concepts.items():
+        for concept, strength in held.items():
+            if strength:
+                postings.setdefault(concept, {})[slug] = strength
+    return postings, {slug: i for i, slug in enumerate(concepts)}
 
 
 def score_cases(qc: QueryConcepts, gen,
@@ -137,7 +123,7 @@ def score_cases(qc: QueryConcepts, gen,
     phrases = {p: cs for p, cs in phrases.items() if cs}
     if not phrases:
         return {}
-    postings, order = concept_postings(gen)
+    postings, order = gen.concept_postings, gen.case_order
     total = sum(max(qc.weights[c] for c in cs) for cs in phrases.values())
     out: dict[str, ConceptEvidence] = {}
     for phrase, concepts in phrases.items():

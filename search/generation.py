@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -24,7 +25,12 @@ from indexer import terms
 from search.bm25 import Bm25Arrays
 from search.bm25 import KeywordIndex
 from search.bm25 import PhraseChecker
+from search.concepts import concept_idf
+from search.concepts import concept_postings
+from search.concepts import place_pattern
 from search.facet_table import FacetTable
+from search.numeric import Fact
+from search.numeric import case_facts
 
 log = logging.getLogger(__name__)
 QUERY_CACHE_SIZE = 512  # query vectors kept per process: a repeated query skips the model
@@ -47,9 +53,27 @@ class Generation:
     concepts: dict[str, dict[str, int]] = field(default_factory=dict)  # slug -> concept -> strength
     analyzer: Analyzer | None = None  # reads queries as the build read the cases
     facets: FacetTable | None = None  # every case's facet values as codes, for counting
+    read_figures: dict[str, list[dict]] = field(default_factory=dict)  # figures read at index time
+    # Derived tables, computed once when the generation loads (derive()).
+    concept_idf: dict[str, float] = field(default_factory=dict)  # concept -> idf over the cases
+    # concept -> slug -> strength
+    concept_postings: dict[str, dict[str, int]] = field(default_factory=dict)
+    case_order: dict[str, int] = field(default_factory=dict)  # slug -> position in `concepts`
+    place_re: re.Pattern | None = None  # a place name of the library or a province
+    facts: dict[str, list[Fact]] = field(default_factory=dict)  # slug -> its own figures by metric
 
     def case(self, slug: str) -> Case | None:
         return self.catalog.get(slug)
+
+    def derive(self) -> Generation:
+        """Compute the tables search reads on every query from what the generation stores."""
+        self.concept_idf = concept_idf(self.concepts)
+        self.concept_postings, self.case_order = concept_postings(self.concepts)
+        self.place_re = place_pattern(self.catalog)
+        self.facts = {slug: case_facts(case, self.read_figures.get(slug))
+                      for slug, case in self.catalog.items()}
+        self.facts = {slug: held for slug, held in self.facts.items() if held}
+        return self
 
 
 def load_generation(path: Path, analyzer: Analyzer) -> Generation:
@@ -73,6 +97,8 @@ def _open_generation(path: Path, analyzer: Analyzer) -> Generation:
         ix = whoosh_index.open_dir(str(path / "whoosh"))
         table = terms.read_table(path)
         concepts = _read_concepts(path, catalog, analyzer)
+        figures = store.read_json(path / "figures.json")["cases"] if (
+            path / "figures.json").exists() else {}
     except (OSError, ValueError, KeyError, TypeError, WhooshIndexError) as exc:
         raise store.IndexCorruptError(f"cannot read index generation {path.name}: {exc}") from exc
     if set(table.slugs) != set(catalog):
@@ -90,8 +116,9 @@ def _open_generation(path: Path, analyzer: Analyzer) -> Generation:
         chunk_sections=[c["section"] for c in chunks], chunk_texts=[c["text"] for c in chunks],
         vectors=np.ascontiguousarray(vectors, dtype=np.float32), embedder=manifest["embedder"],
         dim=int(manifest["dim"]), keyword=KeywordIndex(Bm25Arrays(table), PhraseChecker(ix)),
-        concepts=concepts, analyzer=analyzer, facets=FacetTable(catalog),
-    )
+        concepts=concepts, analyzer=analyzer, read_figures=figures,
+        facets=FacetTable(catalog),
+    ).derive()
 
 
 def _read_concepts(path: Path, catalog: dict[str, Case], analyzer: Analyzer

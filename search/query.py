@@ -6,6 +6,11 @@ import re
 from dataclasses import dataclass
 from dataclasses import field
 
+from search.numeric import EARLIER
+from search.numeric import Condition
+from search.numeric import read_numbers
+from search.numeric import strip_conditions
+
 MAX_QUERY_CHARS = 500
 MAX_PAGE = 100
 MAX_PER_PAGE = 50
@@ -35,17 +40,18 @@ class QueryError(ValueError):
 @dataclass(frozen=True)
 class SearchQuery:
     text: str = ""  # the query as typed (cleaned), for display and logging
-    terms_text: str = ""  # the text outside quotes
+    terms_text: str = ""  # the text outside quotes, without the words of numeric conditions
     phrases: tuple[str, ...] = ()  # quoted phrases, matched word for word
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     income_min: float | None = None
     income_max: float | None = None
+    conditions: tuple[Condition, ...] = ()  # numeric conditions read from the text
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
 
     @property
     def is_empty(self) -> bool:
-        return not self.terms_text.strip() and not self.phrases
+        return not self.terms_text.strip() and not self.phrases and not self.conditions
 
     def describe(self) -> str:
         """A readable line saying what was searched, e.g. 搜索“光伏”，经营模式：土地流转."""
@@ -141,6 +147,9 @@ def parse_query(args) -> SearchQuery:
         raw = ""
     text = clean_text(raw)
     terms_text, phrases = split_phrases(text)
+    numbers = read_numbers(terms_text)
+    terms_text = strip_conditions(terms_text, numbers)
+    conditions = tuple(c for c in numbers if c.metric != EARLIER)
     filters = _filters(args, errors)
     income_min = _number(args, "income_min", errors, 0, MAX_INCOME_WAN)
     income_max = _number(args, "income_max", errors, 0, MAX_INCOME_WAN)
@@ -157,7 +166,7 @@ def parse_query(args) -> SearchQuery:
         raise QueryError(errors)
     return SearchQuery(
         text=text, terms_text=terms_text, phrases=phrases, filters=filters,
-        income_min=income_min, income_max=income_max,
+        income_min=income_min, income_max=income_max, conditions=conditions,
         page=int(page or 1), per_page=int(per_page or DEFAULT_PER_PAGE),
     )
 

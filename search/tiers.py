@@ -36,7 +36,10 @@ def strength(hit: Hit) -> float:
 
 
 def tier(hit: Hit) -> str:
-    return DIRECT if hit.exact or strength(hit) >= DIRECT_STRENGTH else RELATED
+    """Direct when the case holds the literal, meets every numeric condition of the query
+    from its own figures, or its evidence is strong enough."""
+    met = hit.numeric.conditions and hit.numeric.share >= 1.0
+    return DIRECT if hit.exact or met or strength(hit) >= DIRECT_STRENGTH else RELATED
 
 
 def split_tiers(hits: list[Hit], browsing: bool = False) -> tuple[list[Hit], list[Hit]]:

@@ -142,11 +142,11 @@
     var title = link(opts, opts.base + 'cases/' + encodeURIComponent(hit.id), 'cbw-title');
     appendMarked(title, hit.title_html || hit.title);
     li.appendChild(title);
-    li.appendChild(el('span', 'cbw-meta', [hit.kind_label, hit.region].join(' · ')));
+    li.appendChild(el('span', 'cbw-meta', [hit.kind_label, hit.region_label].join(' · ')));
     var snippet = el('span', 'cbw-snippet');
     appendMarked(snippet, hit.snippet);
     li.appendChild(snippet);
-    var reasons = (hit.evidence && hit.evidence.reasons) || [];
+    var reasons = hit.why || (hit.evidence && hit.evidence.reasons) || [];
     for (var i = 0; i < reasons.length; i++) {
       li.appendChild(el('span', 'cbw-why', reasons[i]));
     }

@@ -198,3 +198,27 @@ def test_cases_file_keeps_no_answer_queries_apart():
     no_answer = load_no_answer()
     assert len(no_answer) >= 20 and not set(no_answer) & set(judged.queries.values())
     assert "colloquial" in judged.group_names() and "no-answer" not in judged.group_names()
+
+
+def test_leave_one_set_out_reports_the_left_out_set_with_weights_tuned_on_the_others(
+        fixture_services):
+    from evaluation.tune import coordinate_search
+    from evaluation.tune import leave_one_set_out
+    from evaluation.tune import prepare
+    from search.rank import WEIGHTS
+
+    service = fixture_services.search
+    first = Judged("a", {"a1": "光伏", "a2": "地没人种怎么办", "a3": "年收入50万元以上的村"},
+                   {"a1": {"yangguang-solar": 2}, "a2": {"changshui-company": 2},
+                    "a3": {"changshui-company": 2}})
+    second = Judged("b", {"b1": "旧村部", "b2": "茶叶", "b3": "1+2+N"},
+                    {"b1": {"shanxia-red-office": 2}, "b2": {"huazhu-tea": 2},
+                     "b3": {"hetian-land-park": 2}})
+    preps = [prepare("a", service, first), prepare("b", service, second)]
+    assert preps[0].kinds["a3"] == "numeric" and preps[1].kinds["b3"] == "literal"
+    start = sum(p.ndcg(WEIGHTS) for p in preps) / 2
+    _, best = coordinate_search(preps, passes=1)
+    assert best >= start - 1e-9
+    rows = leave_one_set_out(preps)
+    assert [r["left_out"] for r in rows] == ["a", "b"]
+    assert all(0 <= r["hybrid"] <= 1 and {"keyword", "vector"} <= set(r) for r in rows)

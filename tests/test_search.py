@@ -146,3 +146,21 @@ def test_similar_cases_name_shared_traits(services):
     found = similar_cases(gen, "changshui-company", 3)
     assert found[0].slug == "hetian-land-park"
     assert any("土地流转" in r for r in found[0].reasons)
+
+
+def test_chips_are_words_that_carry_meaning(services):
+    result = search(services, q="地没人种怎么办")
+    assert not {"地", "没", "人种", "怎么办"} & set(result.words)
+    assert {"土地托管", "土地流转"} & set(result.words)  # the need shows as its concepts
+    assert all("人种" not in h["matched"] for h in result.hits)
+    assert search(services, q="闲置村部怎么盘活").words[:2] == ["闲置村部", "盘活"]
+
+
+def test_evidence_in_plain_words_and_ranks_only_in_json(client):
+    html = client.get("/search", query_string={"q": "光伏"}).get_data(as_text=True)
+    assert "标题和正文都提到：光伏" in html
+    assert "关键词第" not in html and "语义第" not in html
+    body = client.get("/api/v1/search", query_string={"q": "光伏"}).get_json()
+    first = body["hits"][0]
+    assert first["evidence"]["keyword_rank"] == 1 and "标题和正文都提到：光伏" in first["why"]
+    assert first["region_label"] and isinstance(first["region"], dict)

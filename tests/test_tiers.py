@@ -26,7 +26,7 @@ def test_plain_words_need_is_direct_and_says_why(model_app):
     assert result.total >= 1
     first = result.hits[0]
     assert first["id"] == "changhu-company" and first["tier"] == "direct"
-    assert any(r.startswith("按需求“") and "土地流转" in r for r in first["evidence"]["reasons"])
+    assert any(r.startswith("按需求匹配：") and "土地流转" in r for r in first["why"])
 
 
 def test_direct_hits_come_before_related_ones(model_app):
@@ -66,4 +66,4 @@ def test_page_and_apis_show_tiers(model_app):
         assert body["total"] == 0 and body["related_total"] > 0
         assert {h["tier"] for h in body["hits"]} == {"related"}
     html = client.get("/search", query_string={"q": "地没人种"}).get_data(as_text=True)
-    assert "按需求“地没人种”匹配到：" in html
+    assert "按需求匹配：" in html and "（“地没人种”）" in html

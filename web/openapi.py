@@ -53,17 +53,24 @@ SCHEMAS = {
                                   "items": obj({"need": STR, "concepts": STRINGS})},
                      "reasons": {
                          "type": "array", "items": STR,
-                         "description": "按需求匹配的说明，如：按需求“地没人种”匹配到：土地托管"}}),
+                         "description": "按条件、按需求匹配的说明，"
+                                        "如：按需求匹配：土地托管（“地没人种”）"}}),
     "Hit": obj({
         "id": STR, "title": STR,
         "title_html": {"type": "string", "description": "转义后的标题，命中词以 <mark> 标出"},
-        "kind": STR, "kind_label": STR, "region": STR, "summary": STR,
+        "kind": STR, "kind_label": STR, "summary": STR,
+        "region": {"type": "object", "additionalProperties": STR_OR_NULL},
+        "region_label": STR,
+        "why": {"type": "array", "items": STR,
+                "description": "为何找到这篇，用大白话说："
+                               "如“标题和正文都提到：光伏”“按需求匹配：土地流转”"},
         "snippet": {"type": "string", "description": "转义后的摘录，只含 <mark> 标签"},
         "snippet_section": STR_OR_NULL, "score": NUM, "matched": STRINGS,
         "tier": {"enum": ["direct", "related"],
                  "description": "direct：回答了查询；related：只是内容相近，可能相关"},
         "evidence": ref("Evidence"), "models": STRINGS, "resources": STRINGS,
         "industries": STRINGS, "income_before": NUM_OR_NULL, "income_after": NUM_OR_NULL,
+        "income_before_year": INT_OR_NULL, "income_after_year": INT_OR_NULL,
         "url": URL}),
     "SearchResult": obj({
         "query": STR, "description": STR, "words": STRINGS,
