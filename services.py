@@ -79,14 +79,17 @@ class Services:
     @cached_property
     def jobs(self) -> Runner:
         """Background reindex jobs; `jobs.recover()` runs again what a stopped process left."""
+        # A job's rebuild follows a dictionary edit: every case is analysed again, but no
+        # passage's text changed, so its embedding is reused.
         return Runner(self.sessionmaker, lambda session, rebuild: self.reindex(
-            session, rebuild=rebuild, progress=False),
+            session, rebuild=rebuild, keep_vectors=True, progress=False),
             heartbeat_seconds=float(self.config["JOB_HEARTBEAT_SECONDS"]),
             stale_seconds=float(self.config["JOB_STALE_SECONDS"]),
             max_attempts=int(self.config["JOB_MAX_ATTEMPTS"]))
 
     def reindex(self, session: Session | None = None, *, rebuild: bool = False,
-                cases_dir: Path | None = None, progress: bool | None = None) -> BuildReport:
+                cases_dir: Path | None = None, progress: bool | None = None,
+                keep_vectors: bool = False) -> BuildReport:
         """Build a new generation of the index from the case folder and switch to it.
 
         :raise indexer.store.BuildLockedError: another build is running.
@@ -95,10 +98,11 @@ class Services:
             progress = sys.stderr.isatty()
         if session is None:
             with self.sessionmaker() as own:
-                return self.reindex(own, rebuild=rebuild, cases_dir=cases_dir, progress=progress)
+                return self.reindex(own, rebuild=rebuild, cases_dir=cases_dir, progress=progress,
+                                    keep_vectors=keep_vectors)
         return build_index(Path(cases_dir or self.cases_dir), self.index_dir, session,
                            self.embedder, analyzer=self.analyzer, rebuild=rebuild,
-                           progress=progress)
+                           progress=progress, keep_vectors=keep_vectors)
 
     def close(self) -> None:
         """Release the database connections (tests and commands that end)."""

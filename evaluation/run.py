@@ -46,7 +46,10 @@ class VectorCache:
 
     def __init__(self, inner, folder: Path):
         self.inner = inner
-        safe = re.sub(r"[^\w.-]+", "_", f"{inner.name}-{inner.dim}")
+        # One folder per model, backend and width: vectors of one backend never stand in for
+        # another's (onnx and torch agree to 0.9998, but an evaluation measures one of them).
+        backend = getattr(inner, "backend", "")
+        safe = re.sub(r"[^\w.-]+", "_", f"{inner.name}-{backend}-{inner.dim}")
         self.folder = Path(folder) / safe
         self._rows: dict[str, int] = {}
         self._matrix = np.zeros((0, inner.dim), dtype=np.float32)

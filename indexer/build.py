@@ -85,12 +85,16 @@ class _Previous:
 
 def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
                 analyzer: Analyzer, rebuild: bool = False, progress: bool = False,
+                keep_vectors: bool = False,
                 cases: dict[str, Case] | None = None) -> BuildReport:
     """Index `cases_dir` into a new generation of `index_dir` and switch to it when complete.
 
     A failure anywhere leaves the serving generation and the SQL rows as they were.
     :param cases: already loaded cases to index instead of reading `cases_dir` (evaluation
         corpora that are not Markdown files).
+    :param rebuild: parse and analyse every case again, reusing nothing of the previous build;
+        with `keep_vectors`, the embeddings of unchanged passage texts are still reused (an
+        editor's dictionary edit changes the analysis, not the text the model reads).
     :raise store.BuildLockedError: if another build is running.
     """
     started = time.perf_counter()
@@ -98,7 +102,7 @@ def build_index(cases_dir: Path, index_dir: Path, session: Session, embedder,
     with store.build_lock(index_dir):
         store.clean_up(index_dir)
         report = BuildReport()
-        prev = _previous(index_dir, embedder, rebuild)
+        prev = _previous(index_dir, embedder, rebuild, keep_vectors)
         if cases is None:
             cases, files = _load_cases(Path(cases_dir), report, prev, analyzer)
         else:
@@ -163,15 +167,16 @@ def _load_cases(cases_dir: Path, report: BuildReport, prev: _Previous, analyzer:
     return reuse.LiveCases(cases, stored), files
 
 
-def _previous(index_dir: Path, embedder, rebuild: bool) -> _Previous:
+def _previous(index_dir: Path, embedder, rebuild: bool, keep_vectors: bool = False
+              ) -> _Previous:
     """What the serving generation holds; nothing when it is missing or unreadable."""
     try:
-        return _read_previous(store.current_path(index_dir), embedder, rebuild)
+        return _read_previous(store.current_path(index_dir), embedder, rebuild, keep_vectors)
     except Exception:  # missing or corrupt (any way): build everything from the case files
         return _Previous({}, None, {})
 
 
-def _read_previous(path: Path, embedder, rebuild: bool) -> _Previous:
+def _read_previous(path: Path, embedder, rebuild: bool, keep_vectors: bool) -> _Previous:
     empty = _Previous({}, None, {})
     manifest = store.read_json(path / "manifest.json")
     if manifest.get("format") != FORMAT_VERSION:
@@ -185,8 +190,8 @@ def _read_previous(path: Path, embedder, rebuild: bool) -> _Previous:
         vectors = dict(zip([c["key"] for c in records], matrix, strict=True))
         for record in records:
             chunks.setdefault(record["slug"], []).append(record)
-    if rebuild:
-        return _Previous(catalog, None, {})
+    if rebuild:  # vectors are keyed by their passage's text: safe to carry over
+        return _Previous(catalog, None, vectors if keep_vectors else {})
     whoosh_index.open_dir(str(path / "whoosh")).reader().close()  # linked below: must be whole
     files = store.read_json(path / reuse.FILES) if (path / reuse.FILES).exists() else {}
     concepts = store.read_json(path / CONCEPTS) if (path / CONCEPTS).exists() else {}

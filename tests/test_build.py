@@ -53,6 +53,17 @@ def rebuild_with(app, embedder, **kwargs):
                            embedder, analyzer=services_of(app).analyzer, **kwargs)
 
 
+def test_a_rebuild_after_a_dictionary_edit_reuses_every_embedding(world):
+    """Analysis changes with the dictionary, not the passages' text: a job's rebuild re-parses
+    and re-analyses every case but embeds nothing; `casebase index --rebuild` embeds all."""
+    app, _ = world
+    counting = CountingEmbedder(services_of(app).search.embedder)
+    kept = rebuild_with(app, counting, rebuild=True, keep_vectors=True)
+    assert counting.encoded == 0 and kept.embedded == 0 and kept.reused_vectors > 0
+    fresh = rebuild_with(app, counting, rebuild=True)
+    assert fresh.embedded == kept.reused_vectors and counting.encoded > 0
+
+
 def test_unchanged_cases_are_not_re_embedded(world):
     app, cases = world
     counting = CountingEmbedder(services_of(app).search.embedder)
