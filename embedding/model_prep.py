@@ -407,10 +407,9 @@ def import_openvino():
     return openvino
 
 
-def _export_openvino(model_dir: Path, out: Path) -> None:
-    """Trace the folder's transformer (token embeddings only) into OpenVINO IR files."""
-    import warnings
-
+def token_embeddings_module(model_dir: Path):
+    """The folder's transformer as a module from (input_ids, attention_mask) to token
+    embeddings (pooling and normalising stay outside): what the ONNX and OpenVINO exports trace."""
     import torch
     from transformers import AutoModel
 
@@ -422,8 +421,17 @@ def _export_openvino(model_dir: Path, out: Path) -> None:
         def forward(self, input_ids, attention_mask):
             return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
+    return TokenEmbeddings(AutoModel.from_pretrained(str(model_dir))).eval()
+
+
+def _export_openvino(model_dir: Path, out: Path) -> None:
+    """Trace the folder's transformer (token embeddings only) into OpenVINO IR files."""
+    import warnings
+
+    import torch
+
     ov = import_openvino()
-    module = TokenEmbeddings(AutoModel.from_pretrained(str(model_dir))).eval()
+    module = token_embeddings_module(model_dir)
     example = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
     dynamic = [(name, [-1, -1], ov.Type.i64) for name in ("input_ids", "attention_mask")]
     # Tracing warns about shape-dependent Python branches; both take the same way for every

@@ -19,6 +19,7 @@ from pathlib import Path
 from embedding.model_prep import FORMAT_VERSION
 from embedding.model_prep import MARKER
 from embedding.model_prep import _lock
+from embedding.model_prep import token_embeddings_module
 
 ONNX_DIR = "onnx"
 ONNX_MARKER = "casebase-onnx.json"
@@ -83,17 +84,8 @@ def prepare_onnx(model_dir: Path) -> Path:
 def export(model_dir: Path, out: Path) -> None:
     """Trace the folder's transformer (token embeddings only) into one ONNX file."""
     import torch
-    from transformers import AutoModel
 
-    class TokenEmbeddings(torch.nn.Module):
-        def __init__(self, model):
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask):
-            return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
-    module = TokenEmbeddings(AutoModel.from_pretrained(str(model_dir))).eval()
+    module = token_embeddings_module(model_dir)
     example = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
     axes = {"batch": 0, "seq": 1}
     dynamic = {name: {i: a for a, i in axes.items()}
