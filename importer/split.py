@@ -22,20 +22,6 @@ MENTION_RE = re.compile(
     r"(?P<county>[\u4e00-\u9fff]{1,4}?[县区市旗])?"
     rf"(?P<township>[\u4e00-\u9fff]{{2,4}}?[乡镇])?(?P<name>{NAME}村|{NAME}[乡镇])"
     r"(?![级民集部庄里务镇乡])", re.MULTILINE)
-STOP_NAMES = {"乡村", "农村", "城乡", "全村", "各村", "该村", "本村", "我村", "每村", "全镇",
-              "全乡", "乡镇", "各乡镇", "村镇", "集镇", "城镇", "该镇", "本镇"}
-# 典型村, 示范村, 薄弱村: kinds of village, not names.
-KIND_WORDS = ("典型", "示范", "先进", "薄弱", "贫困", "重点", "试点", "美丽", "文明", "扶持",
-              "脱贫", "后进", "涣散", "空壳", "中心", "行政", "自然", "特色", "传统", "样板")
-# 强化村党组织, 助推村两委: a verb before 村. (The village's party branch can be a subject:
-# 长湖村党支部领办合作社.)
-VERB_WORDS = tuple("强化 推动 助推 带动 新增 发展 壮大 引领 促进 推进 打造 建设 加强 全面 "
-                   "选派 配强 支持 帮助 服务 振兴 激活 规范 实现 提升 健全 完善 指导 培育 "
-                   "夯实 整顿 联系 包联 走访".split())
-WHOLE_AREA_RE = re.compile(r"[，；](?:今年|目前|当前)?"
-                           r"(?:全市|我市|本市|全县|我县|全省|全区|呈现|形成|营造)")
-NOT_NAME_RE = re.compile(r"[在着的了为和与向对把将从是有等及并或被让使个年市县省]")
-ANAPHOR_RE = re.compile(r"^(?:该村|该镇|该乡|全村|村里|这个村|此外，该村|同时，该村)")
 # Numbering styles of a report's parts, outermost first: 第一部分, 一、, （一）.
 ENUM_STYLES = (re.compile(r"^第[一二三四五六七八九十]{1,3}[章节部分项][、，：:\s]*"),
                re.compile(r"^[一二三四五六七八九十]{1,3}[、．.]"),
