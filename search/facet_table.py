@@ -14,12 +14,10 @@ from casefile.case import KIND_LABELS
 from casefile.case import Case
 from search.facets import FACET_ORDER
 from search.facets import _facet_values
+from search.facets import income_facet
 from search.facets import latest_income
 from search.query import FILTER_LABELS
-from search.query import INCOME_BUCKETS
 from search.query import SearchQuery
-
-INCOME_LABEL = "集体经济收入（最新）"
 
 
 class FacetTable:
@@ -84,7 +82,7 @@ class FacetTable:
             entries = pool[self.rows[facet]]
             n = np.bincount(self.codes[facet][entries], minlength=len(self.values[facet]))
             counts = {self.values[facet][i]: int(n[i]) for i in np.flatnonzero(n)}
-            out[facet] = (_income(counts, query) if facet == "income"
+            out[facet] = (income_facet(counts, query) if facet == "income"
                           else _values(facet, counts, query))
         return out
 
@@ -98,12 +96,3 @@ def _values(facet: str, counts: dict[str, int], query: SearchQuery) -> dict:
               for v, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))]
     return {"label": FILTER_LABELS[facet], "values": values}
 
-
-def _income(counts: dict[str, int], query: SearchQuery) -> dict:
-    values = []
-    for key, label, low, high in INCOME_BUCKETS:
-        selected = query.income_min == low and query.income_max == high
-        if counts.get(key) or selected:
-            values.append({"value": key, "label": label, "count": counts.get(key, 0),
-                           "selected": selected})
-    return {"label": INCOME_LABEL, "values": values}

@@ -16,6 +16,8 @@ from search.query import FILTER_LABELS
 from search.query import INCOME_BUCKETS
 from search.query import SearchQuery
 
+INCOME_LABEL = "集体经济收入（最新）"
+
 FACET_ORDER = ("kind", "models", "resources", "industries", "terrain", "province", "city",
                "county", "income")
 
@@ -112,10 +114,15 @@ def facet_counts(cases: list[Case], query: SearchQuery) -> dict[str, dict]:
 def _income_facet(pool: list[Case], query: SearchQuery, counts: Counter | None = None) -> dict:
     if counts is None:
         counts = Counter(b for c in pool for b in _facet_values(c)["income"])
+    return income_facet(counts, query)
+
+
+def income_facet(counts, query: SearchQuery) -> dict:
+    """The income facet from bucket counts (both counting paths render it here)."""
     values = []
     for key, label, low, high in INCOME_BUCKETS:
         selected = query.income_min == low and query.income_max == high
         if counts.get(key) or selected:
             values.append({"value": key, "label": label, "count": counts.get(key, 0),
                            "selected": selected})
-    return {"label": "集体经济收入（最新）", "values": values}
+    return {"label": INCOME_LABEL, "values": values}
